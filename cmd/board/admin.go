@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"board/models"
+)
+
+// adminCommand is the operator's way to make (or unmake) an admin: nobody
+// becomes one by registering first.
+func adminCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) < 1 || (args[0] != "grant" && args[0] != "revoke") {
+		return errors.New("usage: board admin grant|revoke EMAIL [-db FILE]")
+	}
+	verb := args[0]
+	fs := flag.NewFlagSet("admin "+verb, flag.ContinueOnError)
+	dbPath := fs.String("db", envOr(getenv, "BOARD_DB", "board.db"), "SQLite database file (BOARD_DB)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("usage: board admin %s EMAIL [-db FILE]", verb)
+	}
+	email := fs.Arg(0)
+	d, st, err := openStores(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	role := models.RoleAdmin
+	if verb == "revoke" {
+		role = models.RoleMember
+	}
+	u, err := st.users.SetRoleByEmail(ctx, email, role)
+	if errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("no account with email %q: they must register first", email)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s (%s) is now %s\n", u.DisplayName, u.Email, role)
+	return nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}

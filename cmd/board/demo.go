@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"board/models"
+)
+
+type demoAccount struct {
+	email, name, password string
+	admin                 bool
+}
+
+var demoAccounts = []demoAccount{
+	{"ada@example.com", "Ada (admin)", "ada-demo-password", true},
+	{"alice@example.com", "Alice", "alice-demo-password", false},
+	{"bob@example.com", "Bob", "bob-demo-password", false},
+}
+
+// seedDemo creates the demo members and a few posts, once, and prints how to
+// sign in. It only ever runs with -demo.
+func seedDemo(ctx context.Context, st *stores, out io.Writer) error {
+	users := map[string]*models.User{}
+	created := false
+	for _, a := range demoAccounts {
+		u, err := st.users.ByEmail(ctx, a.email)
+		if errors.Is(err, models.ErrNotFound) {
+			hash, herr := models.HashPassword(a.password)
+			if herr != nil {
+				return herr
+			}
+			u, err = st.users.Create(ctx, models.NewUser{Email: a.email, DisplayName: a.name, PasswordHash: hash})
+			created = true
+			if err == nil && a.admin {
+				err = st.users.SetRole(ctx, u.ID, models.RoleAdmin, models.Actor{ClientIP: "demo seed"})
+			}
+		}
+		if err != nil {
+			return err
+		}
+		users[a.email] = u
+	}
+	if created {
+		alice, bob := users["alice@example.com"], users["bob@example.com"]
+		p, err := st.posts.Create(ctx, alice.ID, "Welcome to the board", "This board is members-only.\n\nTry editing this post as Bob: you will get a 403 that explains why.")
+		if err != nil {
+			return err
+		}
+		if _, err := st.comments.Create(ctx, p.ID, bob.ID, "Hi Alice! I can read this because I am signed in."); err != nil {
+			return err
+		}
+		if _, err := st.posts.Create(ctx, bob.ID, "Authentication vs authorization", "401: the board does not know who you are.\n403: it knows, and a rule says no."); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(out, "board: demo mode. Sign in with any of these (demo only, never in production):")
+	for _, a := range demoAccounts {
+		role := "member"
+		if a.admin {
+			role = "admin"
+		}
+		fmt.Fprintf(out, "  %-20s password %-22s (%s)\n", a.email, a.password, role)
+	}
+	return nil
+}

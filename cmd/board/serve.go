@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/sqlite3store"
+
+	"board/db"
+	"board/handlers"
+	"board/models"
+)
+
+// stores builds every store over one database.
+type stores struct {
+	users    *models.UserStore
+	posts    *models.PostStore
+	comments *models.CommentStore
+	audit    *models.AuditStore
+}
+
+func openStores(ctx context.Context, path string) (*db.DB, *stores, error) {
+	d, err := db.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, &stores{
+		users:    &models.UserStore{DB: d},
+		posts:    &models.PostStore{DB: d},
+		comments: &models.CommentStore{DB: d},
+		audit:    &models.AuditStore{DB: d},
+	}, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig("serve", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+
+	d, st, err := openStores(ctx, cfg.DBPath)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	baseURL := cfg.BaseURL
+	if baseURL == "" {
+		baseURL = "http://" + ln.Addr().String()
+	}
+
+	if cfg.Demo {
+		if err := seedDemo(ctx, st, stdout); err != nil {
+			return fmt.Errorf("demo seed: %w", err)
+		}
+	}
+
+	sessionStore := sqlite3store.NewWithCleanupInterval(d.Write, 5*time.Minute)
+	defer sessionStore.StopCleanup()
+	e := handlers.New(handlers.Deps{
+		Users:          st.users,
+		Posts:          st.posts,
+		Comments:       st.comments,
+		Audit:          st.audit,
+		Sessions:       handlers.NewSessionManager(sessionStore, strings.HasPrefix(baseURL, "https://")),
+		Logger:         logger,
+		HTTPS:          strings.HasPrefix(baseURL, "https://"),
+		TrustedProxies: cfg.TrustedProxies,
+	})
+
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "board: listening on %s (database %s)\n", baseURL, cfg.DBPath)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

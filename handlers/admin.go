@@ -1,0 +1,166 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"board/models"
+	"board/views"
+)
+
+const (
+	adminUserLimit = 200
+	auditPerPage   = 50
+)
+
+func (h *Handlers) admin(c echo.Context) error {
+	if err := models.CanModerate(viewer(c)).Err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	f := models.AuditFilter{Kind: models.AuditKind(c.QueryParam("kind"))}
+	for name, dst := range map[string]*int64{"member": &f.ActorID, "before": &f.Before} {
+		if s := strings.TrimSpace(c.QueryParam(name)); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n <= 0 {
+				return &pageError{http.StatusBadRequest, "Bad request", "Bad filter", "The " + name + " filter must be a positive whole number."}
+			}
+			*dst = n
+		}
+	}
+	users, err := h.Users.List(ctx, adminUserLimit)
+	if err != nil {
+		return err
+	}
+	events, err := h.Audit.List(ctx, f, auditPerPage)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.Admin(h.page(c, "Admin"), views.AdminView{
+		Users: users, Events: events, Filter: f, Kinds: models.AuditKinds()}))
+}
+
+// moderationReason reads the required reason for hiding or suspending.
+func moderationReason(c echo.Context) (string, error) {
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	if errs := models.ValidateReason(reason); len(errs) > 0 {
+		return "", &pageError{http.StatusUnprocessableEntity, "Invalid input", "A reason is needed", errs["reason"] +
+			" Moderation actions are shown to the member and kept in the audit log, so say why. Nothing was changed."}
+	}
+	return reason, nil
+}
+
+func (h *Handlers) hidePost(c echo.Context) error    { return h.moderatePost(c, true) }
+func (h *Handlers) restorePost(c echo.Context) error { return h.moderatePost(c, false) }
+
+func (h *Handlers) moderatePost(c echo.Context, hide bool) error {
+	if err := models.CanModerate(viewer(c)).Err(); err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var reason string
+	if hide {
+		if reason, err = moderationReason(c); err != nil {
+			return err
+		}
+	}
+	if err := h.Posts.SetHidden(c.Request().Context(), id, hide, reason, actor(c)); err != nil {
+		return err
+	}
+	h.flash(c, map[bool]string{true: "The post is hidden.", false: "The post is restored."}[hide])
+	return seeOther(c, postURL(id))
+}
+
+func (h *Handlers) hideComment(c echo.Context) error    { return h.moderateComment(c, true) }
+func (h *Handlers) restoreComment(c echo.Context) error { return h.moderateComment(c, false) }
+
+func (h *Handlers) moderateComment(c echo.Context, hide bool) error {
+	if err := models.CanModerate(viewer(c)).Err(); err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	cm, err := h.Comments.ByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	var reason string
+	if hide {
+		if reason, err = moderationReason(c); err != nil {
+			return err
+		}
+	}
+	if err := h.Comments.SetHidden(c.Request().Context(), id, hide, reason, actor(c)); err != nil {
+		return err
+	}
+	h.flash(c, map[bool]string{true: "The comment is hidden.", false: "The comment is restored."}[hide])
+	return seeOther(c, commentURL(cm))
+}
+
+// loadTarget fetches the member named by :id and checks the viewer may manage them.
+func (h *Handlers) loadTarget(c echo.Context) (*models.User, error) {
+	if err := models.CanModerate(viewer(c)).Err(); err != nil {
+		return nil, err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return nil, err
+	}
+	target, err := h.Users.ByID(c.Request().Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return target, models.CanManageUser(viewer(c), target).Err()
+}
+
+func (h *Handlers) suspendUser(c echo.Context) error {
+	target, err := h.loadTarget(c)
+	if err != nil {
+		return err
+	}
+	reason, err := moderationReason(c)
+	if err != nil {
+		return err
+	}
+	if err := h.Users.SetSuspended(c.Request().Context(), target.ID, true, reason, actor(c)); err != nil {
+		return err
+	}
+	h.flash(c, target.DisplayName+" is suspended; their sessions stop working on their next request.")
+	return seeOther(c, "/admin")
+}
+
+func (h *Handlers) reinstateUser(c echo.Context) error {
+	target, err := h.loadTarget(c)
+	if err != nil {
+		return err
+	}
+	if err := h.Users.SetSuspended(c.Request().Context(), target.ID, false, "", actor(c)); err != nil {
+		return err
+	}
+	h.flash(c, target.DisplayName+" is reinstated.")
+	return seeOther(c, "/admin")
+}
+
+func (h *Handlers) setRole(c echo.Context) error {
+	target, err := h.loadTarget(c)
+	if err != nil {
+		return err
+	}
+	role := models.Role(c.FormValue("role"))
+	if role != models.RoleAdmin && role != models.RoleMember {
+		return &pageError{http.StatusUnprocessableEntity, "Invalid input", "Unknown role", "The role must be admin or member. Nothing was changed."}
+	}
+	if err := h.Users.SetRole(c.Request().Context(), target.ID, role, actor(c)); err != nil {
+		return err
+	}
+	h.flash(c, target.DisplayName+" is now "+string(role)+".")
+	return seeOther(c, "/admin")
+}

@@ -1,0 +1,182 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"board/models"
+	"board/views"
+)
+
+const genericSignInError = "That email and password do not match an account. Check both and try again."
+
+func (h *Handlers) landing(c echo.Context) error {
+	return render(c, http.StatusOK, views.Landing(h.page(c, "Welcome")))
+}
+
+func (h *Handlers) loginForm(c echo.Context) error {
+	next := safeNext(c.QueryParam("next"))
+	if viewer(c) != nil {
+		return seeOther(c, orDefault(next, "/posts"))
+	}
+	return render(c, http.StatusOK, views.Login(h.page(c, "Sign in"), views.LoginForm{Next: next, Providers: h.providers()}))
+}
+
+func (h *Handlers) login(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := views.LoginForm{
+		Email:     strings.TrimSpace(c.FormValue("email")),
+		Next:      safeNext(c.FormValue("next")),
+		Remember:  c.FormValue("remember") != "",
+		Providers: h.providers(),
+	}
+	password := c.FormValue("password")
+
+	u, err := h.Users.ByEmail(ctx, form.Email)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	// Unknown email and wrong password cost the same argon2id work and get
+	// the same page, so neither reveals whether an account exists.
+	var hash string
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := models.CheckPassword(password, hash)
+	if err != nil {
+		return err
+	}
+	if !ok || u == nil {
+		var target int64
+		if u != nil {
+			target = u.ID
+		}
+		if err := h.audit(c, models.AuditEvent{Kind: models.AuditSignInFailed, TargetType: "user", TargetID: target, Detail: truncate(form.Email, 100)}); err != nil {
+			return err
+		}
+		form.Error = genericSignInError
+		return render(c, http.StatusUnauthorized, views.Login(h.page(c, "Sign in"), form))
+	}
+	if u.IsSuspended() {
+		return models.Decision{Outcome: models.DenyUnavailable,
+			Rule: "Your account is suspended: " + u.SuspendReason + ". Ask an admin if you think this is a mistake."}.Err()
+	}
+	if err := h.signIn(c, u, form.Remember); err != nil {
+		return err
+	}
+	return seeOther(c, orDefault(form.Next, "/posts"))
+}
+
+// signIn starts a session for u under a fresh token (no session fixation)
+// with a fresh CSRF token, and records it.
+func (h *Handlers) signIn(c echo.Context, u *models.User, remember bool) error {
+	ctx := c.Request().Context()
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	h.Sessions.Put(ctx, sessionUserKey, u.ID)
+	h.Sessions.Put(ctx, sessionCSRFKey, randomToken(32))
+	h.Sessions.RememberMe(ctx, remember)
+	c.Set(ctxUser, u)
+	return h.audit(c, models.AuditEvent{ActorID: u.ID, Kind: models.AuditSignIn, TargetType: "user", TargetID: u.ID})
+}
+
+func (h *Handlers) logout(c echo.Context) error {
+	u := viewer(c)
+	if err := h.audit(c, models.AuditEvent{ActorID: u.ID, Kind: models.AuditSignOut, TargetType: "user", TargetID: u.ID}); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	// Destroy deletes the session row, so the old cookie is dead everywhere;
+	// the flash then lives in a new anonymous session.
+	if err := h.Sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	c.Set(ctxUser, nil)
+	h.flash(c, "You are signed out.")
+	return seeOther(c, "/")
+}
+
+func (h *Handlers) registerForm(c echo.Context) error {
+	if viewer(c) != nil {
+		return seeOther(c, "/posts")
+	}
+	return render(c, http.StatusOK, views.Register(h.page(c, "Register"), views.RegisterForm{Providers: h.providers()}))
+}
+
+func (h *Handlers) register(c echo.Context) error {
+	form := views.RegisterForm{
+		Email:       strings.TrimSpace(c.FormValue("email")),
+		DisplayName: strings.TrimSpace(c.FormValue("display_name")),
+		Providers:   h.providers(),
+	}
+	password := c.FormValue("password")
+	form.Errors = models.ValidateRegistration(form.Email, form.DisplayName, password)
+	if len(form.Errors) > 0 {
+		return render(c, http.StatusUnprocessableEntity, views.Register(h.page(c, "Register"), form))
+	}
+	hash, err := models.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	u, err := h.Users.Create(c.Request().Context(), models.NewUser{Email: form.Email, DisplayName: form.DisplayName, PasswordHash: hash})
+	if errors.Is(err, models.ErrConflict) {
+		form.Errors = models.FieldErrors{"email": "An account with this email already exists. Sign in instead."}
+		return render(c, http.StatusUnprocessableEntity, views.Register(h.page(c, "Register"), form))
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.audit(c, models.AuditEvent{ActorID: u.ID, Kind: models.AuditRegister, TargetType: "user", TargetID: u.ID}); err != nil {
+		return err
+	}
+	if err := h.signIn(c, u, false); err != nil {
+		return err
+	}
+	h.flash(c, "Welcome, "+u.DisplayName+". Your account is ready.")
+	return seeOther(c, "/posts")
+}
+
+// audit records an event with the request's client address.
+func (h *Handlers) audit(c echo.Context, e models.AuditEvent) error {
+	e.ClientIP = c.RealIP()
+	return h.Audit.Record(c.Request().Context(), e)
+}
+
+// actor is the signed-in user and address, for store methods that audit.
+func actor(c echo.Context) models.Actor {
+	return models.Actor{UserID: viewer(c).ID, ClientIP: c.RealIP()}
+}
+
+// safeNext keeps a post-sign-in destination only if it is a path on this
+// site: "/x" yes; "//evil", "/\evil", "https://evil", "javascript:" no.
+func safeNext(next string) string {
+	if next == "" || len(next) > 2000 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsAny(next, "\\\x00\r\n\t") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") {
+		return ""
+	}
+	return next
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	r := []rune(strings.ToValidUTF8(s, "?"))
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return string(r)
+}

@@ -1,0 +1,227 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+
+	"board/models"
+)
+
+const (
+	sessionUserKey = "user_id"
+	sessionCSRFKey = "csrf"
+	sessionFlash   = "flash"
+	ctxUser        = "user"
+	ctxSignedOut   = "signed_out_reason"
+	ctxRequestID   = "request_id"
+)
+
+// observe gives each request an id and writes one structured log line for
+// it. Only the path is logged: queries can carry OAuth codes and states.
+func (h *Handlers) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		id := randomToken(9)
+		c.Set(ctxRequestID, id)
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		var uid int64
+		if u := viewer(c); u != nil {
+			uid = u.ID
+		}
+		h.Logger.Info("request",
+			"id", id,
+			"method", c.Request().Method,
+			"path", c.Request().URL.Path,
+			"status", c.Response().Status,
+			"duration_ms", time.Since(start).Milliseconds(),
+			"user_id", uid,
+			"ip", c.RealIP())
+		return nil
+	}
+}
+
+func (h *Handlers) logPanic(c echo.Context, err error, stack []byte) error {
+	h.Logger.Error("panic", "id", c.Get(ctxRequestID), "err", err, "stack", string(stack))
+	return err
+}
+
+// securityHeaders: no script runs on any page, nothing frames us, and
+// member pages are never stored by a browser or proxy cache.
+func (h *Handlers) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	csp := "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'" + h.formActionExtra() +
+		"; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
+	return func(c echo.Context) error {
+		hd := c.Response().Header()
+		hd.Set("Content-Security-Policy", csp)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if h.HTTPS {
+			hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		if !strings.HasPrefix(c.Request().URL.Path, "/static/") {
+			hd.Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+// formActionExtra lists where sign-in forms may be redirected (the
+// providers' authorize pages): CSP form-action also governs redirects.
+func (h *Handlers) formActionExtra() string {
+	return ""
+}
+
+func staticHandler(files fs.FS) http.Handler {
+	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(files)))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Names carry a content hash in ?v=, so a year of caching is safe.
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		fileServer.ServeHTTP(w, r)
+	})
+}
+
+// loadSession loads the scs session and commits it just before the response
+// headers go out, so handlers that return errors still keep session changes.
+func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	sm := h.Sessions
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.Response().Header().Add("Vary", "Cookie")
+		var token string
+		if ck, err := r.Cookie(sm.Cookie.Name); err == nil {
+			token = ck.Value
+		}
+		ctx, err := sm.Load(r.Context(), token)
+		if err != nil {
+			return err
+		}
+		c.SetRequest(r.WithContext(ctx))
+		c.Response().Before(func() { h.commitSession(c) })
+		return next(c)
+	}
+}
+
+func (h *Handlers) commitSession(c echo.Context) {
+	sm, ctx, w := h.Sessions, c.Request().Context(), c.Response().Writer
+	switch sm.Status(ctx) {
+	case scs.Modified:
+		token, expiry, err := sm.Commit(ctx)
+		if err != nil {
+			h.Logger.Error("session commit", "id", c.Get(ctxRequestID), "err", err)
+			return
+		}
+		sm.WriteSessionCookie(ctx, w, token, expiry)
+	case scs.Destroyed:
+		sm.WriteSessionCookie(ctx, w, "", time.Time{})
+	}
+}
+
+// currentUser re-reads the signed-in user on every request, so a suspension
+// or role change takes effect on the very next request.
+func (h *Handlers) currentUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		id := h.Sessions.GetInt64(ctx, sessionUserKey)
+		if id == 0 {
+			return next(c)
+		}
+		u, err := h.Users.ByID(ctx, id)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			err = h.endSession(c, "Your account no longer exists.")
+		case err != nil:
+			return err
+		case u.IsSuspended():
+			err = h.endSession(c, "Your account was suspended by an admin, so your session has ended.")
+		default:
+			c.Set(ctxUser, u)
+		}
+		if err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// endSession throws the session away and remembers why for the sign-in page.
+func (h *Handlers) endSession(c echo.Context, why string) error {
+	if err := h.Sessions.Destroy(c.Request().Context()); err != nil {
+		return err
+	}
+	c.Set(ctxSignedOut, why)
+	return nil
+}
+
+// requireMember answers 401 with the sign-in page to anyone not signed in.
+func (h *Handlers) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := models.CanReadBoard(viewer(c)).Err(); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// viewer is the signed-in user, or nil.
+func viewer(c echo.Context) *models.User {
+	u, _ := c.Get(ctxUser).(*models.User)
+	return u
+}
+
+// csrf refuses any unsafe request whose _csrf field (or X-CSRF-Token header)
+// does not match the token kept in this request's own server session.
+// echo's CSRF middleware is a double-submit cookie not tied to the session,
+// and it waves through requests on Sec-Fetch-Site alone: not what we want.
+func (h *Handlers) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		want := h.Sessions.GetString(c.Request().Context(), sessionCSRFKey)
+		got := c.Request().Header.Get("X-CSRF-Token")
+		if got == "" {
+			got = c.FormValue("_csrf")
+		}
+		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			return errCSRF
+		}
+		return next(c)
+	}
+}
+
+// csrfToken returns the session's CSRF token, creating it on first use.
+func (h *Handlers) csrfToken(ctx context.Context) string {
+	token := h.Sessions.GetString(ctx, sessionCSRFKey)
+	if token == "" {
+		token = randomToken(32)
+		h.Sessions.Put(ctx, sessionCSRFKey, token)
+	}
+	return token
+}
+
+// randomToken returns n random bytes, base64url-encoded.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,148 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"board/models"
+	"board/views"
+)
+
+const postsPerPage = 20
+
+func (h *Handlers) listPosts(c echo.Context) error {
+	u := viewer(c)
+	if err := models.CanReadBoard(u).Err(); err != nil {
+		return err
+	}
+	var before int64
+	if s := c.QueryParam("before"); s != "" {
+		var err error
+		if before, err = strconv.ParseInt(s, 10, 64); err != nil || before <= 0 {
+			return &pageError{http.StatusBadRequest, "Bad request", "Bad page link",
+				"The page link is malformed. Start again from the newest posts."}
+		}
+	}
+	page, err := h.Posts.List(c.Request().Context(), models.ListFilter(u), before, postsPerPage)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.PostList(h.page(c, "Posts"), page, before))
+}
+
+func (h *Handlers) newPost(c echo.Context) error {
+	if err := models.CanCreatePost(viewer(c)).Err(); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.EditPost(h.page(c, "New post"), views.PostForm{Action: "/posts", IsNew: true}))
+}
+
+func (h *Handlers) createPost(c echo.Context) error {
+	u := viewer(c)
+	if err := models.CanCreatePost(u).Err(); err != nil {
+		return err
+	}
+	form := postForm(c)
+	form.Action, form.IsNew = "/posts", true
+	if form.Errors = models.ValidatePost(form.Title, form.Body); len(form.Errors) > 0 {
+		return render(c, http.StatusUnprocessableEntity, views.EditPost(h.page(c, "New post"), form))
+	}
+	p, err := h.Posts.Create(c.Request().Context(), u.ID, form.Title, form.Body)
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Your post is published.")
+	return seeOther(c, postURL(p.ID))
+}
+
+func postForm(c echo.Context) views.PostForm {
+	return views.PostForm{Title: strings.TrimSpace(c.FormValue("title")), Body: strings.TrimRight(c.FormValue("body"), " \t\r\n")}
+}
+
+func postURL(id int64) string { return "/posts/" + strconv.FormatInt(id, 10) }
+
+// loadPost fetches the post named by :id and applies a policy rule to it.
+func (h *Handlers) loadPost(c echo.Context, rule func(*models.User, *models.Post) models.Decision) (*models.Post, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.Posts.ByID(c.Request().Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return p, rule(viewer(c), p).Err()
+}
+
+func (h *Handlers) showPost(c echo.Context) error {
+	p, err := h.loadPost(c, models.CanSeePost)
+	if err != nil {
+		return err
+	}
+	return h.renderPost(c, http.StatusOK, p, views.CommentForm{})
+}
+
+// renderPost shows a post with the comments the viewer may see; form is the
+// new-comment form, possibly carrying errors from a failed submit.
+func (h *Handlers) renderPost(c echo.Context, status int, p *models.Post, form views.CommentForm) error {
+	u := viewer(c)
+	comments, err := h.Comments.ForPost(c.Request().Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	form.Action = postURL(p.ID) + "/comments"
+	d := views.PostDetail{
+		Post:        p,
+		CanEdit:     models.CanEditPost(u, p).Allowed(),
+		CanModerate: models.CanModerate(u).Allowed(),
+		NewComment:  form,
+	}
+	for _, cm := range comments {
+		if models.CanSeeComment(u, p, cm).Allowed() {
+			d.Comments = append(d.Comments, views.CommentItem{Comment: cm,
+				CanEdit: models.CanEditComment(u, p, cm).Allowed(), CanModerate: d.CanModerate})
+		}
+	}
+	return render(c, status, views.ShowPost(h.page(c, p.Title), d))
+}
+
+func (h *Handlers) editPostForm(c echo.Context) error {
+	p, err := h.loadPost(c, models.CanEditPost)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.EditPost(h.page(c, "Edit post"),
+		views.PostForm{Action: postURL(p.ID) + "/edit", Title: p.Title, Body: p.Body}))
+}
+
+func (h *Handlers) editPost(c echo.Context) error {
+	p, err := h.loadPost(c, models.CanEditPost)
+	if err != nil {
+		return err
+	}
+	form := postForm(c)
+	form.Action = postURL(p.ID) + "/edit"
+	if form.Errors = models.ValidatePost(form.Title, form.Body); len(form.Errors) > 0 {
+		return render(c, http.StatusUnprocessableEntity, views.EditPost(h.page(c, "Edit post"), form))
+	}
+	if err := h.Posts.Update(c.Request().Context(), p.ID, form.Title, form.Body); err != nil {
+		return err
+	}
+	h.flash(c, "Your changes are saved.")
+	return seeOther(c, postURL(p.ID))
+}
+
+func (h *Handlers) deletePost(c echo.Context) error {
+	p, err := h.loadPost(c, models.CanDeletePost)
+	if err != nil {
+		return err
+	}
+	if err := h.Posts.Delete(c.Request().Context(), p.ID); err != nil {
+		return err
+	}
+	h.flash(c, "Your post was deleted.")
+	return seeOther(c, "/posts")
+}

@@ -1,0 +1,48 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"board/views"
+)
+
+// render writes a templ component as the response with the given status.
+func render(c echo.Context, status int, component templ.Component) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return component.Render(c.Request().Context(), c.Response())
+}
+
+// page is the common view model: who is looking, their CSRF token, and a
+// one-time flash message.
+func (h *Handlers) page(c echo.Context, title string) views.Page {
+	ctx := c.Request().Context()
+	return views.Page{
+		Title:  title,
+		Viewer: viewer(c),
+		CSRF:   h.csrfToken(ctx),
+		Flash:  h.Sessions.PopString(ctx, sessionFlash),
+	}
+}
+
+func (h *Handlers) flash(c echo.Context, msg string) {
+	h.Sessions.Put(c.Request().Context(), sessionFlash, msg)
+}
+
+// seeOther redirects after a successful POST (303, so the browser GETs).
+func seeOther(c echo.Context, to string) error {
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// pathID parses the :id route parameter; a malformed id names no resource.
+func pathID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNoSuchPage
+	}
+	return id, nil
+}

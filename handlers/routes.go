@@ -1,0 +1,55 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"board/static"
+)
+
+// routes is the only route table of the board.
+func (h *Handlers) routes(e *echo.Echo) {
+	e.Use(h.observe)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: h.logPanic}))
+	e.Use(h.securityHeaders)
+	e.Use(middleware.BodyLimit(h.BodyLimit))
+
+	// Outside sessions: health checks and static files carry no cookies.
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/static/*", echo.WrapHandler(staticHandler(static.Files)))
+
+	public := e.Group("", h.loadSession, h.currentUser, h.csrf)
+	public.GET("/", h.landing)
+	public.GET("/register", h.registerForm)
+	public.POST("/register", h.register)
+	public.GET("/login", h.loginForm)
+	public.POST("/login", h.login)
+
+	// Everything below needs a signed-in member: authentication is settled
+	// before CSRF or any handler runs, and each handler still asks the policy.
+	g := e.Group("", h.loadSession, h.currentUser, h.requireMember, h.csrf)
+	g.POST("/logout", h.logout)
+
+	g.GET("/posts", h.listPosts)
+	g.GET("/posts/new", h.newPost)
+	g.POST("/posts", h.createPost)
+	g.GET("/posts/:id", h.showPost)
+	g.GET("/posts/:id/edit", h.editPostForm)
+	g.POST("/posts/:id/edit", h.editPost)
+	g.POST("/posts/:id/delete", h.deletePost)
+	g.POST("/posts/:id/comments", h.createComment)
+	g.GET("/comments/:id/edit", h.editCommentForm)
+	g.POST("/comments/:id/edit", h.editComment)
+	g.POST("/comments/:id/delete", h.deleteComment)
+
+	g.GET("/admin", h.admin)
+	g.POST("/admin/posts/:id/hide", h.hidePost)
+	g.POST("/admin/posts/:id/restore", h.restorePost)
+	g.POST("/admin/comments/:id/hide", h.hideComment)
+	g.POST("/admin/comments/:id/restore", h.restoreComment)
+	g.POST("/admin/users/:id/suspend", h.suspendUser)
+	g.POST("/admin/users/:id/reinstate", h.reinstateUser)
+	g.POST("/admin/users/:id/role", h.setRole)
+}

@@ -1,0 +1,191 @@
+package models
+
+import "fmt"
+
+// Every authorization rule of the board lives in this file, as pure
+// functions of who is asking and what they ask about.
+
+// Outcome says how a request ends: allowed, or denied in one of three ways
+// that people must be able to tell apart.
+type Outcome int
+
+const (
+	Allow           Outcome = iota
+	DenyAnonymous           // 401: we do not know who you are (authentication)
+	DenyForbidden           // 403: we know you, and the rule says no (authorization)
+	DenyNotFound            // 404: you may not know this exists
+	DenyUnavailable         // 403: your account is suspended
+)
+
+// Decision is an outcome plus the rule, in words, that produced it.
+type Decision struct {
+	Outcome Outcome
+	Rule    string
+}
+
+func (d Decision) Allowed() bool { return d.Outcome == Allow }
+
+// Err turns a denial into an error the handlers map to a page; nil if allowed.
+func (d Decision) Err() error {
+	if d.Allowed() {
+		return nil
+	}
+	return &Denied{Decision: d}
+}
+
+// Denied is the error form of a denial.
+type Denied struct{ Decision }
+
+func (e *Denied) Error() string { return fmt.Sprintf("denied (%d): %s", e.Outcome, e.Rule) }
+
+var allow = Decision{Outcome: Allow}
+
+func signInRequired(what string) Decision {
+	return Decision{DenyAnonymous, "Only signed-in members may " + what + "."}
+}
+
+// member is the gate before every member-only action.
+func member(actor *User, what string) (Decision, bool) {
+	switch {
+	case actor == nil:
+		return signInRequired(what), false
+	case actor.IsSuspended():
+		return Decision{DenyUnavailable, "Your account is suspended, so you may not " + what + "."}, false
+	}
+	return allow, true
+}
+
+// CanReadBoard: only signed-in, non-suspended members see posts and comments.
+func CanReadBoard(actor *User) Decision {
+	d, _ := member(actor, "read the board")
+	return d
+}
+
+// CanSeePost: hidden posts exist only for their author and for admins.
+func CanSeePost(actor *User, p *Post) Decision {
+	if d, ok := member(actor, "read posts"); !ok {
+		return d
+	}
+	if p.Hidden() && !actor.IsAdmin() && p.AuthorID != actor.ID {
+		return Decision{DenyNotFound, "This post does not exist or was removed by a moderator."}
+	}
+	return allow
+}
+
+// CanSeeComment: a comment is visible where its post is, and a hidden
+// comment only to its author and admins.
+func CanSeeComment(actor *User, p *Post, c *Comment) Decision {
+	if d := CanSeePost(actor, p); !d.Allowed() {
+		return d
+	}
+	if c.Hidden() && !actor.IsAdmin() && c.AuthorID != actor.ID {
+		return Decision{DenyNotFound, "This comment does not exist or was removed by a moderator."}
+	}
+	return allow
+}
+
+// PostListFilter is CanSeePost expressed as a query filter, so lists apply the
+// same rule in SQL instead of fetching rows and dropping them.
+type PostListFilter struct {
+	IncludeAllHidden bool  // admins see every hidden post
+	HiddenOfAuthor   int64 // members see their own hidden posts
+}
+
+// ListFilter returns the filter for actor, who must already pass CanReadBoard.
+func ListFilter(actor *User) PostListFilter {
+	if actor.IsAdmin() {
+		return PostListFilter{IncludeAllHidden: true}
+	}
+	return PostListFilter{HiddenOfAuthor: actor.ID}
+}
+
+// Admits reports whether the filter lets p through; it must agree with CanSeePost.
+func (f PostListFilter) Admits(p *Post) bool {
+	return !p.Hidden() || f.IncludeAllHidden || p.AuthorID == f.HiddenOfAuthor
+}
+
+// CanCreatePost: any active member.
+func CanCreatePost(actor *User) Decision {
+	d, _ := member(actor, "write posts")
+	return d
+}
+
+// CanComment: any active member who can see the post.
+func CanComment(actor *User, p *Post) Decision {
+	if d, ok := member(actor, "write comments"); !ok {
+		return d
+	}
+	return CanSeePost(actor, p)
+}
+
+func onlyAuthor(actor *User, authorID int64, authorName, thing, verb string) Decision {
+	if d, ok := member(actor, verb+" "+thing+"s"); !ok {
+		return d
+	}
+	if authorID != actor.ID {
+		owner := authorName
+		if owner == "" {
+			owner = "a deleted member"
+		}
+		return Decision{DenyForbidden, fmt.Sprintf(
+			"You are signed in as %s. This %s belongs to %s. Only its author may %s it.", actor.DisplayName, thing, owner, verb)}
+	}
+	return allow
+}
+
+// CanEditPost: the author only; admins moderate by hiding, not by rewriting.
+func CanEditPost(actor *User, p *Post) Decision {
+	if d := CanSeePost(actor, p); !d.Allowed() {
+		return d
+	}
+	return onlyAuthor(actor, p.AuthorID, p.AuthorName, "post", "edit")
+}
+
+// CanDeletePost: the author only.
+func CanDeletePost(actor *User, p *Post) Decision {
+	if d := CanSeePost(actor, p); !d.Allowed() {
+		return d
+	}
+	return onlyAuthor(actor, p.AuthorID, p.AuthorName, "post", "delete")
+}
+
+// CanEditComment: the author only.
+func CanEditComment(actor *User, p *Post, c *Comment) Decision {
+	if d := CanSeeComment(actor, p, c); !d.Allowed() {
+		return d
+	}
+	return onlyAuthor(actor, c.AuthorID, c.AuthorName, "comment", "edit")
+}
+
+// CanDeleteComment: the author only.
+func CanDeleteComment(actor *User, p *Post, c *Comment) Decision {
+	if d := CanSeeComment(actor, p, c); !d.Allowed() {
+		return d
+	}
+	return onlyAuthor(actor, c.AuthorID, c.AuthorName, "comment", "delete")
+}
+
+func adminOnly(actor *User, what string) Decision {
+	if d, ok := member(actor, what); !ok {
+		return d
+	}
+	if !actor.IsAdmin() {
+		return Decision{DenyForbidden, fmt.Sprintf("You are signed in as %s, a member. Only admins may %s.", actor.DisplayName, what)}
+	}
+	return allow
+}
+
+// CanModerate: hide and restore anyone's posts and comments, see the admin page.
+func CanModerate(actor *User) Decision { return adminOnly(actor, "moderate the board") }
+
+// CanManageUser: suspend, reinstate, grant or revoke admin, never on yourself
+// (so an admin cannot lock the board out of its last admin by accident).
+func CanManageUser(actor, target *User) Decision {
+	if d := adminOnly(actor, "manage members"); !d.Allowed() {
+		return d
+	}
+	if actor.ID == target.ID {
+		return Decision{DenyForbidden, "Admins may not suspend, reinstate or change the role of their own account."}
+	}
+	return allow
+}

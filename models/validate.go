@@ -1,0 +1,108 @@
+package models
+
+import (
+	"net/mail"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// FieldErrors maps a form field name to the message shown beside it.
+type FieldErrors map[string]string
+
+// Field limits, in characters (runes).
+const (
+	MaxEmail       = 254
+	MaxDisplayName = 50
+	MinPassword    = 8
+	MaxPassword    = 128
+	MaxTitle       = 200
+	MaxPostBody    = 20000
+	MaxCommentBody = 5000
+	MaxReason      = 500
+)
+
+// checkText validates one free-text field and returns the message, or "".
+func checkText(value, label string, maxLen int, multiline bool) string {
+	switch {
+	case !utf8.ValidString(value):
+		return label + " contains bytes that are not valid UTF-8 text."
+	case strings.TrimSpace(value) == "":
+		return label + " is required."
+	case utf8.RuneCountInString(value) > maxLen:
+		return label + " is too long (at most " + strconv.Itoa(maxLen) + " characters)."
+	}
+	for _, r := range value {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
+			return label + " contains control characters."
+		}
+	}
+	return ""
+}
+
+func (f FieldErrors) check(field, msg string) {
+	if msg != "" {
+		if _, seen := f[field]; !seen {
+			f[field] = msg
+		}
+	}
+}
+
+// ValidateEmail returns a message for a malformed address, or "".
+func ValidateEmail(email string) string {
+	if msg := checkText(email, "Email", MaxEmail, false); msg != "" {
+		return msg
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return "Enter an email address like name@example.com."
+	}
+	return ""
+}
+
+// ValidatePassword checks length only: no composition rules (NIST 800-63B).
+func ValidatePassword(password string) string {
+	if !utf8.ValidString(password) {
+		return "Password contains bytes that are not valid UTF-8 text."
+	}
+	n := utf8.RuneCountInString(password)
+	if n < MinPassword {
+		return "Password must be at least " + strconv.Itoa(MinPassword) + " characters."
+	}
+	if n > MaxPassword {
+		return "Password must be at most " + strconv.Itoa(MaxPassword) + " characters."
+	}
+	return ""
+}
+
+// ValidateRegistration checks the register form.
+func ValidateRegistration(email, displayName, password string) FieldErrors {
+	errs := FieldErrors{}
+	errs.check("email", ValidateEmail(email))
+	errs.check("display_name", checkText(displayName, "Display name", MaxDisplayName, false))
+	errs.check("password", ValidatePassword(password))
+	return errs
+}
+
+// ValidatePost checks a post's title and body.
+func ValidatePost(title, body string) FieldErrors {
+	errs := FieldErrors{}
+	errs.check("title", checkText(title, "Title", MaxTitle, false))
+	errs.check("body", checkText(body, "Body", MaxPostBody, true))
+	return errs
+}
+
+// ValidateComment checks a comment's body.
+func ValidateComment(body string) FieldErrors {
+	errs := FieldErrors{}
+	errs.check("body", checkText(body, "Comment", MaxCommentBody, true))
+	return errs
+}
+
+// ValidateReason checks a moderator's reason.
+func ValidateReason(reason string) FieldErrors {
+	errs := FieldErrors{}
+	errs.check("reason", checkText(reason, "Reason", MaxReason, false))
+	return errs
+}
