@@ -65,7 +65,7 @@ func (h *Handlers) login(c echo.Context) error {
 		return models.Decision{Outcome: models.DenyUnavailable,
 			Rule: "Your account is suspended: " + u.SuspendReason + ". Ask an admin if you think this is a mistake."}.Err()
 	}
-	if err := h.signIn(c, u, form.Remember); err != nil {
+	if err := h.signIn(c, u, form.Remember, "with password"); err != nil {
 		return err
 	}
 	return seeOther(c, orDefault(form.Next, "/posts"))
@@ -73,7 +73,7 @@ func (h *Handlers) login(c echo.Context) error {
 
 // signIn starts a session for u under a fresh token (no session fixation)
 // with a fresh CSRF token, and records it.
-func (h *Handlers) signIn(c echo.Context, u *models.User, remember bool) error {
+func (h *Handlers) signIn(c echo.Context, u *models.User, remember bool, how string) error {
 	ctx := c.Request().Context()
 	if err := h.Sessions.RenewToken(ctx); err != nil {
 		return err
@@ -82,7 +82,7 @@ func (h *Handlers) signIn(c echo.Context, u *models.User, remember bool) error {
 	h.Sessions.Put(ctx, sessionCSRFKey, randomToken(32))
 	h.Sessions.RememberMe(ctx, remember)
 	c.Set(ctxUser, u)
-	return h.audit(c, models.AuditEvent{ActorID: u.ID, Kind: models.AuditSignIn, TargetType: "user", TargetID: u.ID})
+	return h.audit(c, models.AuditEvent{ActorID: u.ID, Kind: models.AuditSignIn, TargetType: "user", TargetID: u.ID, Detail: how})
 }
 
 func (h *Handlers) logout(c echo.Context) error {
@@ -134,7 +134,7 @@ func (h *Handlers) register(c echo.Context) error {
 	if err := h.audit(c, models.AuditEvent{ActorID: u.ID, Kind: models.AuditRegister, TargetType: "user", TargetID: u.ID}); err != nil {
 		return err
 	}
-	if err := h.signIn(c, u, false); err != nil {
+	if err := h.signIn(c, u, false, "after registering"); err != nil {
 		return err
 	}
 	h.flash(c, "Welcome, "+u.DisplayName+". Your account is ready.")

@@ -113,8 +113,3 @@ func describeHTTP(code int) views.ErrorView {
 	}
 	return v
 }
-
-// providers lists the configured social sign-in buttons.
-func (h *Handlers) providers() []views.Provider {
-	return nil
-}

@@ -14,10 +14,13 @@ import (
 
 // Deps is everything the handlers need; there is no package-level state.
 type Deps struct {
-	Users    *models.UserStore
-	Posts    *models.PostStore
-	Comments *models.CommentStore
-	Audit    *models.AuditStore
+	Users      *models.UserStore
+	Posts      *models.PostStore
+	Comments   *models.CommentStore
+	Audit      *models.AuditStore
+	Identities *models.IdentityStore
+	// Social are the configured "Sign in with …" providers, in button order.
+	Social   []SocialProvider
 	Sessions *scs.SessionManager
 	Logger   *slog.Logger
 	// HTTPS turns on HSTS; it is true when the base URL is https.

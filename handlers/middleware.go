@@ -82,12 +82,6 @@ func (h *Handlers) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// formActionExtra lists where sign-in forms may be redirected (the
-// providers' authorize pages): CSP form-action also governs redirects.
-func (h *Handlers) formActionExtra() string {
-	return ""
-}
-
 func staticHandler(files fs.FS) http.Handler {
 	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(files)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

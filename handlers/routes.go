@@ -26,11 +26,16 @@ func (h *Handlers) routes(e *echo.Echo) {
 	public.POST("/register", h.register)
 	public.GET("/login", h.loginForm)
 	public.POST("/login", h.login)
+	public.POST("/auth/:provider", h.startSignIn)
+	public.GET("/auth/:provider/callback", h.callback)
 
 	// Everything below needs a signed-in member: authentication is settled
 	// before CSRF or any handler runs, and each handler still asks the policy.
 	g := e.Group("", h.loadSession, h.currentUser, h.requireMember, h.csrf)
 	g.POST("/logout", h.logout)
+	g.GET("/account", h.account)
+	g.POST("/account/identities/:provider/link", h.startLink)
+	g.POST("/account/identities/:provider/unlink", h.unlink)
 
 	g.GET("/posts", h.listPosts)
 	g.GET("/posts/new", h.newPost)

@@ -186,5 +186,6 @@ func (s *AuditStore) Verify(ctx context.Context) (int, error) {
 // AuditKinds lists every kind, for the admin page's filter.
 func AuditKinds() []AuditKind {
 	return []AuditKind{AuditSignIn, AuditSignInFailed, AuditSignOut, AuditRegister, AuditPostHidden, AuditPostRestored,
-		AuditCommentHidden, AuditCommentRestored, AuditUserSuspended, AuditUserReinstated, AuditRoleGranted, AuditRoleRevoked}
+		AuditCommentHidden, AuditCommentRestored, AuditUserSuspended, AuditUserReinstated, AuditRoleGranted, AuditRoleRevoked,
+		AuditIdentityLinked, AuditIdentityUnlinked}
 }

@@ -189,3 +189,18 @@ func CanManageUser(actor, target *User) Decision {
 	}
 	return allow
 }
+
+// CanRemoveSignInMethod: removing one of an account's identities must leave
+// a password or another identity, so nobody locks themselves out.
+func CanRemoveSignInMethod(hasPassword bool, identities int) bool {
+	return hasPassword || identities > 1
+}
+
+// MayLinkByEmail: a social identity is attached to an existing account found
+// by email only when the provider vouches for the address and the account's
+// own address is verified too. Anything less is how pre-account-hijacking
+// works (an attacker registers the victim's email first), so the person must
+// sign in and link explicitly instead.
+func MayLinkByEmail(providerVerified bool, account *User) bool {
+	return providerVerified && account.EmailVerified
+}

@@ -76,11 +76,16 @@ func ValidatePassword(password string) string {
 	return ""
 }
 
+// ValidateDisplayName returns a message for an unusable display name, or "".
+func ValidateDisplayName(name string) string {
+	return checkText(name, "Display name", MaxDisplayName, false)
+}
+
 // ValidateRegistration checks the register form.
 func ValidateRegistration(email, displayName, password string) FieldErrors {
 	errs := FieldErrors{}
 	errs.check("email", ValidateEmail(email))
-	errs.check("display_name", checkText(displayName, "Display name", MaxDisplayName, false))
+	errs.check("display_name", ValidateDisplayName(displayName))
 	errs.check("password", ValidatePassword(password))
 	return errs
 }

@@ -17,7 +17,29 @@ type config struct {
 	BaseURL        string
 	Demo           bool
 	TrustedProxies []*net.IPNet
+	Google         oauthClient
+	Facebook       oauthClient
 }
+
+// oauthClient is one provider's registration. Secrets come only from the
+// environment, never flags, so they do not show in the process list.
+type oauthClient struct {
+	ID, Secret string
+	Issuer     string // Google (OIDC discovery)
+	AuthURL    string // Facebook
+	TokenURL   string // Facebook
+	GraphURL   string // Facebook
+}
+
+func (o oauthClient) configured() bool { return o.ID != "" && o.Secret != "" }
+
+// Facebook's endpoints are versioned; override them to move to a newer version.
+const (
+	defaultGoogleIssuer     = "https://accounts.google.com"
+	defaultFacebookAuthURL  = "https://www.facebook.com/v21.0/dialog/oauth"
+	defaultFacebookTokenURL = "https://graph.facebook.com/v21.0/oauth/access_token"
+	defaultFacebookGraphURL = "https://graph.facebook.com/v21.0"
+)
 
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -34,6 +56,14 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	fs.StringVar(&c.DBPath, "db", env("BOARD_DB", "board.db"), "SQLite database file (BOARD_DB)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BOARD_BASE_URL", ""), "public URL of the board, e.g. https://board.example.org (BOARD_BASE_URL; default http://ADDR)")
 	fs.StringVar(&proxies, "trusted-proxies", env("BOARD_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (BOARD_TRUSTED_PROXIES)")
+	fs.StringVar(&c.Google.ID, "google-client-id", env("BOARD_GOOGLE_CLIENT_ID", ""), "Google OAuth client id (BOARD_GOOGLE_CLIENT_ID; secret from BOARD_GOOGLE_CLIENT_SECRET)")
+	fs.StringVar(&c.Google.Issuer, "google-issuer", env("BOARD_GOOGLE_ISSUER", defaultGoogleIssuer), "OpenID Connect issuer for Google sign-in (BOARD_GOOGLE_ISSUER)")
+	fs.StringVar(&c.Facebook.ID, "facebook-client-id", env("BOARD_FACEBOOK_CLIENT_ID", ""), "Facebook app id (BOARD_FACEBOOK_CLIENT_ID; secret from BOARD_FACEBOOK_CLIENT_SECRET)")
+	fs.StringVar(&c.Facebook.AuthURL, "facebook-auth-url", env("BOARD_FACEBOOK_AUTH_URL", defaultFacebookAuthURL), "Facebook authorize URL (BOARD_FACEBOOK_AUTH_URL)")
+	fs.StringVar(&c.Facebook.TokenURL, "facebook-token-url", env("BOARD_FACEBOOK_TOKEN_URL", defaultFacebookTokenURL), "Facebook token URL (BOARD_FACEBOOK_TOKEN_URL)")
+	fs.StringVar(&c.Facebook.GraphURL, "facebook-graph-url", env("BOARD_FACEBOOK_GRAPH_URL", defaultFacebookGraphURL), "Facebook Graph API base URL (BOARD_FACEBOOK_GRAPH_URL)")
+	c.Google.Secret = getenv("BOARD_GOOGLE_CLIENT_SECRET")
+	c.Facebook.Secret = getenv("BOARD_FACEBOOK_CLIENT_SECRET")
 	fs.BoolVar(&c.Demo, "demo", false, "demo mode: seed demo members and posts and start the local stand-in for Google and Facebook sign-in")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -64,6 +94,11 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 			return nil, fmt.Errorf("base URL %q must look like https://board.example.org (no path)", c.BaseURL)
 		}
 		c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	}
+	for name, o := range map[string]oauthClient{"GOOGLE": c.Google, "FACEBOOK": c.Facebook} {
+		if (o.ID == "") != (o.Secret == "") {
+			return nil, fmt.Errorf("set both BOARD_%s_CLIENT_ID and BOARD_%s_CLIENT_SECRET, or neither", name, name)
+		}
 	}
 	return &c, nil
 }

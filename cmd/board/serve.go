@@ -20,10 +20,11 @@ import (
 
 // stores builds every store over one database.
 type stores struct {
-	users    *models.UserStore
-	posts    *models.PostStore
-	comments *models.CommentStore
-	audit    *models.AuditStore
+	users      *models.UserStore
+	posts      *models.PostStore
+	comments   *models.CommentStore
+	audit      *models.AuditStore
+	identities *models.IdentityStore
 }
 
 func openStores(ctx context.Context, path string) (*db.DB, *stores, error) {
@@ -36,10 +37,11 @@ func openStores(ctx context.Context, path string) (*db.DB, *stores, error) {
 		return nil, nil, err
 	}
 	return d, &stores{
-		users:    &models.UserStore{DB: d},
-		posts:    &models.PostStore{DB: d},
-		comments: &models.CommentStore{DB: d},
-		audit:    &models.AuditStore{DB: d},
+		users:      &models.UserStore{DB: d},
+		posts:      &models.PostStore{DB: d},
+		comments:   &models.CommentStore{DB: d},
+		audit:      &models.AuditStore{DB: d},
+		identities: &models.IdentityStore{DB: d},
 	}, nil
 }
 
@@ -70,6 +72,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if err := seedDemo(ctx, st, stdout); err != nil {
 			return fmt.Errorf("demo seed: %w", err)
 		}
+		stop, err := startStandIn(cfg, baseURL, stdout)
+		if err != nil {
+			return fmt.Errorf("demo stand-in provider: %w", err)
+		}
+		defer stop()
 	}
 
 	sessionStore := sqlite3store.NewWithCleanupInterval(d.Write, 5*time.Minute)
@@ -79,6 +86,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Posts:          st.posts,
 		Comments:       st.comments,
 		Audit:          st.audit,
+		Identities:     st.identities,
+		Social:         socialProviders(cfg, baseURL),
 		Sessions:       handlers.NewSessionManager(sessionStore, strings.HasPrefix(baseURL, "https://")),
 		Logger:         logger,
 		HTTPS:          strings.HasPrefix(baseURL, "https://"),

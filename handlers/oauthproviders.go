@@ -1,0 +1,191 @@
+package handlers
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// SocialProvider is one "Sign in with …" provider, seen from the board as an
+// OAuth 2.0 client.
+type SocialProvider interface {
+	Name() string       // route segment and identities.provider, e.g. "google"
+	Label() string      // shown on buttons, e.g. "Google"
+	AuthOrigin() string // origin of the authorize page, allowed in CSP form-action
+	// AuthCodeURL is where the browser goes to sign in, carrying state, the
+	// PKCE S256 challenge for verifier, and (for OpenID Connect) nonce.
+	AuthCodeURL(ctx context.Context, state, verifier, nonce string) (string, error)
+	// Identify exchanges the code (with the client secret and the PKCE
+	// verifier) and returns who the provider says signed in.
+	Identify(ctx context.Context, code, verifier, nonce string) (*SocialIdentity, error)
+}
+
+// SocialIdentity is the provider's word on who signed in.
+type SocialIdentity struct {
+	Subject       string
+	Email         string
+	EmailVerified bool // the provider vouches that this person controls Email
+	Name          string
+}
+
+// errNonceMismatch means the ID token was not minted for this browser's request.
+var errNonceMismatch = errors.New("ID token nonce does not match the sign-in request")
+
+// Google signs people in through OpenID Connect: discovery from the issuer,
+// and an ID token whose signature, iss, aud, exp and nonce go-oidc verifies.
+type Google struct {
+	config oauth2.Config
+	issuer string
+	client *http.Client
+
+	mu       sync.Mutex
+	provider *oidc.Provider // discovered on first use, so a provider outage does not stop the board starting
+}
+
+// NewGoogle configures Google (or any OIDC issuer, such as the stand-in).
+func NewGoogle(clientID, clientSecret, issuer, redirectURL string, client *http.Client) *Google {
+	return &Google{
+		config: oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, RedirectURL: redirectURL,
+			Scopes: []string{oidc.ScopeOpenID, "email", "profile"}},
+		issuer: issuer,
+		client: client,
+	}
+}
+
+func (g *Google) Name() string  { return "google" }
+func (g *Google) Label() string { return "Google" }
+func (g *Google) AuthOrigin() string {
+	return origin(g.issuer)
+}
+
+func (g *Google) discover(ctx context.Context) (*oidc.Provider, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.provider == nil {
+		p, err := oidc.NewProvider(oidc.ClientContext(ctx, g.client), g.issuer)
+		if err != nil {
+			return nil, fmt.Errorf("google discovery: %w", err)
+		}
+		g.provider = p
+		g.config.Endpoint = p.Endpoint()
+	}
+	return g.provider, nil
+}
+
+func (g *Google) AuthCodeURL(ctx context.Context, state, verifier, nonce string) (string, error) {
+	if _, err := g.discover(ctx); err != nil {
+		return "", err
+	}
+	return g.config.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)), nil
+}
+
+func (g *Google) Identify(ctx context.Context, code, verifier, nonce string) (*SocialIdentity, error) {
+	p, err := g.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx = oidc.ClientContext(ctx, g.client)
+	tok, err := g.config.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return nil, fmt.Errorf("google token exchange: %w", err)
+	}
+	raw, ok := tok.Extra("id_token").(string)
+	if !ok {
+		return nil, errors.New("google token response has no id_token")
+	}
+	idToken, err := p.Verifier(&oidc.Config{ClientID: g.config.ClientID}).Verify(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("google id token: %w", err)
+	}
+	if !hmac.Equal([]byte(idToken.Nonce), []byte(nonce)) {
+		return nil, errNonceMismatch
+	}
+	var claims struct {
+		Email         string `json:"email"`
+		EmailVerified bool   `json:"email_verified"`
+		Name          string `json:"name"`
+	}
+	if err := idToken.Claims(&claims); err != nil {
+		return nil, fmt.Errorf("google id token claims: %w", err)
+	}
+	return &SocialIdentity{Subject: idToken.Subject, Email: claims.Email, EmailVerified: claims.EmailVerified, Name: claims.Name}, nil
+}
+
+// Facebook signs people in with OAuth 2.0 and the Graph API's "me". Facebook
+// never vouches for an email address the way OIDC's email_verified does.
+type Facebook struct {
+	config   oauth2.Config
+	graphURL string
+	client   *http.Client
+}
+
+// NewFacebook configures Facebook with its (versioned) endpoint URLs.
+func NewFacebook(clientID, clientSecret, authURL, tokenURL, graphURL, redirectURL string, client *http.Client) *Facebook {
+	return &Facebook{
+		config: oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, RedirectURL: redirectURL,
+			Scopes:   []string{"email", "public_profile"},
+			Endpoint: oauth2.Endpoint{AuthURL: authURL, TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInParams}},
+		graphURL: graphURL,
+		client:   client,
+	}
+}
+
+func (f *Facebook) Name() string       { return "facebook" }
+func (f *Facebook) Label() string      { return "Facebook" }
+func (f *Facebook) AuthOrigin() string { return origin(f.config.Endpoint.AuthURL) }
+
+func (f *Facebook) AuthCodeURL(_ context.Context, state, verifier, _ string) (string, error) {
+	return f.config.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), nil
+}
+
+func (f *Facebook) Identify(ctx context.Context, code, verifier, _ string) (*SocialIdentity, error) {
+	tok, err := f.config.Exchange(context.WithValue(ctx, oauth2.HTTPClient, f.client), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return nil, fmt.Errorf("facebook token exchange: %w", err)
+	}
+	// appsecret_proof binds the call to our app secret, as Facebook advises.
+	mac := hmac.New(sha256.New, []byte(f.config.ClientSecret))
+	mac.Write([]byte(tok.AccessToken))
+	q := url.Values{"fields": {"id,name,email"}, "appsecret_proof": {hex.EncodeToString(mac.Sum(nil))}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.graphURL+"/me?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	res, err := f.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("facebook me: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("facebook me: status %d", res.StatusCode)
+	}
+	var me struct{ ID, Name, Email string }
+	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&me); err != nil {
+		return nil, fmt.Errorf("facebook me: %w", err)
+	}
+	if me.ID == "" {
+		return nil, errors.New("facebook me: no id")
+	}
+	return &SocialIdentity{Subject: me.ID, Email: me.Email, Name: me.Name}, nil
+}
+
+// origin is scheme://host of a URL, or "" if it has none.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
