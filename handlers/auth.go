@@ -36,6 +36,17 @@ func (h *Handlers) login(c echo.Context) error {
 	}
 	password := c.FormValue("password")
 
+	// Limits are checked before the password, for known and unknown emails
+	// alike, so being throttled reveals nothing about the account.
+	keys := h.throttleKeys(c, form.Email)
+	wait, err := h.Throttle.RetryAfter(ctx, keys...)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return tooManyAttempts(c, wait)
+	}
+
 	u, err := h.Users.ByEmail(ctx, form.Email)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
@@ -58,12 +69,18 @@ func (h *Handlers) login(c echo.Context) error {
 		if err := h.audit(c, models.AuditEvent{Kind: models.AuditSignInFailed, TargetType: "user", TargetID: target, Detail: truncate(form.Email, 100)}); err != nil {
 			return err
 		}
+		if err := h.Throttle.Fail(ctx, keys...); err != nil {
+			return err
+		}
 		form.Error = genericSignInError
 		return render(c, http.StatusUnauthorized, views.Login(h.page(c, "Sign in"), form))
 	}
 	if u.IsSuspended() {
 		return models.Decision{Outcome: models.DenyUnavailable,
 			Rule: "Your account is suspended: " + u.SuspendReason + ". Ask an admin if you think this is a mistake."}.Err()
+	}
+	if err := h.Throttle.Reset(ctx, keys[0].Key); err != nil {
+		return err
 	}
 	if err := h.signIn(c, u, form.Remember, "with password"); err != nil {
 		return err
@@ -81,6 +98,9 @@ func (h *Handlers) signIn(c echo.Context, u *models.User, remember bool, how str
 	h.Sessions.Put(ctx, sessionUserKey, u.ID)
 	h.Sessions.Put(ctx, sessionCSRFKey, randomToken(32))
 	h.Sessions.RememberMe(ctx, remember)
+	if err := h.SessionIndex.Record(ctx, h.Sessions.Token(ctx), u.ID, c.Request().UserAgent(), c.RealIP()); err != nil {
+		return err
+	}
 	c.Set(ctxUser, u)
 	return h.audit(c, models.AuditEvent{ActorID: u.ID, Kind: models.AuditSignIn, TargetType: "user", TargetID: u.ID, Detail: how})
 }
@@ -91,6 +111,9 @@ func (h *Handlers) logout(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if err := h.SessionIndex.Forget(ctx, h.Sessions.Token(ctx)); err != nil {
+		return err
+	}
 	// Destroy deletes the session row, so the old cookie is dead everywhere;
 	// the flash then lives in a new anonymous session.
 	if err := h.Sessions.Destroy(ctx); err != nil {

@@ -19,6 +19,10 @@ type Deps struct {
 	Comments   *models.CommentStore
 	Audit      *models.AuditStore
 	Identities *models.IdentityStore
+	// SessionIndex lists each member's scs sessions, so they can be revoked.
+	SessionIndex *models.SessionStore
+	// Throttle limits failed sign-ins per account and per client address.
+	Throttle *models.Throttle
 	// Social are the configured "Sign in with …" providers, in button order.
 	Social   []SocialProvider
 	Sessions *scs.SessionManager
@@ -40,6 +44,13 @@ type Handlers struct {
 func New(d Deps) *echo.Echo {
 	if d.BodyLimit == "" {
 		d.BodyLimit = "256K"
+	}
+	for name, missing := range map[string]bool{"Users": d.Users == nil, "Posts": d.Posts == nil, "Comments": d.Comments == nil,
+		"Audit": d.Audit == nil, "Identities": d.Identities == nil, "SessionIndex": d.SessionIndex == nil,
+		"Throttle": d.Throttle == nil, "Sessions": d.Sessions == nil, "Logger": d.Logger == nil} {
+		if missing {
+			panic("handlers.New: Deps." + name + " is nil")
+		}
 	}
 	h := &Handlers{Deps: d}
 	e := echo.New()

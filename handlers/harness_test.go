@@ -49,8 +49,11 @@ func newTestServer(t *testing.T) *testServer {
 		Comments: &models.CommentStore{DB: d}, Audit: &models.AuditStore{DB: d}}
 	ts.Echo = handlers.New(handlers.Deps{
 		Users: ts.Users, Posts: ts.Posts, Comments: ts.Comments, Audit: ts.Audit,
-		Sessions: handlers.NewSessionManager(sqlite3store.NewWithCleanupInterval(d.Write, 0), false),
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Identities:   &models.IdentityStore{DB: d},
+		SessionIndex: &models.SessionStore{DB: d},
+		Throttle:     &models.Throttle{DB: d, Window: handlers.ThrottleWindow},
+		Sessions:     handlers.NewSessionManager(sqlite3store.NewWithCleanupInterval(d.Write, 0), false),
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	srv := httptest.NewServer(ts.Echo)
 	t.Cleanup(srv.Close)

@@ -145,7 +145,14 @@ func (h *Handlers) currentUser(next echo.HandlerFunc) echo.HandlerFunc {
 		case u.IsSuspended():
 			err = h.endSession(c, "Your account was suspended by an admin, so your session has ended.")
 		default:
-			c.Set(ctxUser, u)
+			// A session missing from the index was revoked: even if scs
+			// still has it (a request in flight re-saved it), it is over.
+			err = h.SessionIndex.Touch(ctx, h.Sessions.Token(ctx), u.ID, c.RealIP())
+			if errors.Is(err, models.ErrNotFound) {
+				err = h.endSession(c, "This session was signed out from another device or by an admin.")
+			} else if err == nil {
+				c.Set(ctxUser, u)
+			}
 		}
 		if err != nil {
 			return err

@@ -111,23 +111,107 @@ func (s *UserStore) List(ctx context.Context, limit int) ([]*User, error) {
 	return users, rows.Err()
 }
 
-// SetSuspended suspends (with a reason) or reinstates a user, audited.
+// execOneEndingSessions changes one user row, ends all their sessions and
+// records e, atomically: suspension and role changes must take effect at once.
+func (s *UserStore) execOneEndingSessions(ctx context.Context, id int64, e AuditEvent, query string, args ...any) error {
+	return s.DB.WithTx(ctx, func(tx *sql.Tx) error {
+		if err := execOneTx(ctx, tx, query, args...); err != nil {
+			return err
+		}
+		if _, err := endSessionsTx(ctx, tx, id, ""); err != nil {
+			return err
+		}
+		return RecordTx(ctx, tx, e)
+	})
+}
+
+// SetSuspended suspends (with a reason, ending every session) or reinstates a user, audited.
 func (s *UserStore) SetSuspended(ctx context.Context, id int64, suspended bool, reason string, by Actor) error {
 	e := AuditEvent{ActorID: by.UserID, ClientIP: by.ClientIP, TargetType: "user", TargetID: id, Kind: AuditUserReinstated}
 	if !suspended {
 		return execOneAudited(ctx, s.DB, e, `UPDATE users SET suspended_at = NULL, suspend_reason = '' WHERE id = ?`, id)
 	}
 	e.Kind, e.Detail = AuditUserSuspended, reason
-	return execOneAudited(ctx, s.DB, e, `UPDATE users SET suspended_at = ?, suspend_reason = ? WHERE id = ?`, formatTime(time.Now()), reason, id)
+	return s.execOneEndingSessions(ctx, id, e, `UPDATE users SET suspended_at = ?, suspend_reason = ? WHERE id = ?`, formatTime(time.Now()), reason, id)
 }
 
-// SetRole grants or revokes admin, audited.
+// SetRole grants or revokes admin, ending the user's sessions so the new
+// role starts with a fresh sign-in; audited.
 func (s *UserStore) SetRole(ctx context.Context, id int64, role Role, by Actor) error {
 	e := AuditEvent{ActorID: by.UserID, ClientIP: by.ClientIP, TargetType: "user", TargetID: id, Kind: AuditRoleRevoked}
 	if role == RoleAdmin {
 		e.Kind = AuditRoleGranted
 	}
-	return execOneAudited(ctx, s.DB, e, `UPDATE users SET role = ? WHERE id = ?`, role, id)
+	return s.execOneEndingSessions(ctx, id, e, `UPDATE users SET role = ? WHERE id = ?`, role, id)
+}
+
+// SetPassword stores a new password hash and ends every other session
+// (keep is the current session's token); it returns how many ended.
+func (s *UserStore) SetPassword(ctx context.Context, id int64, hash, keep string, by Actor) (int, error) {
+	var n int
+	err := s.DB.WithTx(ctx, func(tx *sql.Tx) error {
+		if err := execOneTx(ctx, tx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id); err != nil {
+			return err
+		}
+		var err error
+		if n, err = endSessionsTx(ctx, tx, id, keep); err != nil {
+			return err
+		}
+		return RecordTx(ctx, tx, AuditEvent{ActorID: by.UserID, ClientIP: by.ClientIP, Kind: AuditPasswordChanged, TargetType: "user", TargetID: id})
+	})
+	return n, err
+}
+
+// UpdateProfile changes email and display name; a new email is unverified.
+// ErrConflict means another account has the email.
+func (s *UserStore) UpdateProfile(ctx context.Context, u *User, email, displayName string, by Actor) error {
+	return s.DB.WithTx(ctx, func(tx *sql.Tx) error {
+		err := execOneTx(ctx, tx, `UPDATE users SET email = ?, display_name = ?,
+			email_verified = CASE WHEN email = ? THEN email_verified ELSE 0 END WHERE id = ?`, email, displayName, email, u.ID)
+		if isUniqueViolation(err) {
+			return ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		e := AuditEvent{ActorID: by.UserID, ClientIP: by.ClientIP, TargetType: "user", TargetID: u.ID}
+		if email != u.Email {
+			e.Kind, e.Detail = AuditEmailChanged, u.Email+" -> "+email
+			if err := RecordTx(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		if displayName != u.DisplayName {
+			e.Kind, e.Detail = AuditNameChanged, u.DisplayName+" -> "+displayName
+			return RecordTx(ctx, tx, e)
+		}
+		return nil
+	})
+}
+
+// Delete removes an account with its sessions and identities. With
+// keepPosts its posts and comments stay, shown as by a deleted member;
+// otherwise they go too.
+func (s *UserStore) Delete(ctx context.Context, id int64, keepPosts bool, by Actor) error {
+	return s.DB.WithTx(ctx, func(tx *sql.Tx) error {
+		if _, err := endSessionsTx(ctx, tx, id, ""); err != nil {
+			return err
+		}
+		detail := "posts kept as deleted member"
+		if !keepPosts {
+			detail = "posts and comments deleted"
+			for _, q := range []string{`DELETE FROM comments WHERE author_id = ?`, `DELETE FROM posts WHERE author_id = ?`} {
+				if _, err := tx.ExecContext(ctx, q, id); err != nil {
+					return err
+				}
+			}
+		}
+		if err := execOneTx(ctx, tx, `DELETE FROM users WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return RecordTx(ctx, tx, AuditEvent{ActorID: by.UserID, ClientIP: by.ClientIP, Kind: AuditAccountDeleted,
+			TargetType: "user", TargetID: id, Detail: detail})
+	})
 }
 
 // SetRoleByEmail is the operator's path to the first admin.

@@ -73,6 +73,9 @@ func ValidatePassword(password string) string {
 	if n > MaxPassword {
 		return "Password must be at most " + strconv.Itoa(MaxPassword) + " characters."
 	}
+	if IsCommonPassword(password) {
+		return "This password is on the list of the most common passwords, which attackers try first. Choose another: a few unrelated words make a strong one."
+	}
 	return ""
 }
 

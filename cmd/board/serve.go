@@ -25,6 +25,8 @@ type stores struct {
 	comments   *models.CommentStore
 	audit      *models.AuditStore
 	identities *models.IdentityStore
+	sessions   *models.SessionStore
+	throttle   *models.Throttle
 }
 
 func openStores(ctx context.Context, path string) (*db.DB, *stores, error) {
@@ -42,6 +44,8 @@ func openStores(ctx context.Context, path string) (*db.DB, *stores, error) {
 		comments:   &models.CommentStore{DB: d},
 		audit:      &models.AuditStore{DB: d},
 		identities: &models.IdentityStore{DB: d},
+		sessions:   &models.SessionStore{DB: d},
+		throttle:   &models.Throttle{DB: d, Window: handlers.ThrottleWindow},
 	}, nil
 }
 
@@ -87,6 +91,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Comments:       st.comments,
 		Audit:          st.audit,
 		Identities:     st.identities,
+		SessionIndex:   st.sessions,
+		Throttle:       st.throttle,
 		Social:         socialProviders(cfg, baseURL),
 		Sessions:       handlers.NewSessionManager(sessionStore, strings.HasPrefix(baseURL, "https://")),
 		Logger:         logger,
