@@ -1,21 +1,45 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"board/models"
 	"board/views"
 )
 
-// account (GET /account) shows the member's own sign-in methods.
+// reauthWindow is how long a provider re-authentication lets a member
+// without a password make sensitive changes.
+const (
+	reauthWindow     = 5 * time.Minute
+	sessionReauthKey = "reauth_until"
+)
+
+// account (GET /account) shows the member's profile, sign-in methods and sessions.
 func (h *Handlers) account(c echo.Context) error {
+	return h.renderAccount(c, http.StatusOK, views.AccountForms{})
+}
+
+func (h *Handlers) renderAccount(c echo.Context, status int, forms views.AccountForms) error {
 	u := viewer(c)
-	ids, err := h.Identities.ForUser(c.Request().Context(), u.ID)
+	ctx := c.Request().Context()
+	ids, err := h.Identities.ForUser(ctx, u.ID)
 	if err != nil {
 		return err
 	}
-	v := views.AccountView{User: u, Identities: ids, Labels: map[string]string{}}
+	sessions, err := h.SessionIndex.ForUser(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if forms.Profile.Email == "" && forms.Profile.DisplayName == "" {
+		forms.Profile.Email, forms.Profile.DisplayName = u.Email, u.DisplayName
+	}
+	v := views.AccountView{User: u, Identities: ids, Labels: map[string]string{}, Forms: forms,
+		Sessions: sessions, CurrentSession: models.SessionHash(h.Sessions.Token(ctx)), Reauthenticated: h.recentlyReauthenticated(c)}
 	linked := map[string]bool{}
 	for _, id := range ids {
 		linked[id.Provider] = true
@@ -24,7 +48,175 @@ func (h *Handlers) account(c echo.Context) error {
 		v.Labels[p.Name] = p.Label
 		if !linked[p.Name] {
 			v.Available = append(v.Available, p)
+		} else {
+			v.Linked = append(v.Linked, p)
 		}
 	}
-	return render(c, http.StatusOK, views.Account(h.page(c, "Your account"), v))
+	return render(c, status, views.Account(h.page(c, "Your account"), v))
+}
+
+// confirmIdentity checks the re-authentication a sensitive change needs:
+// the current password, or for accounts without one a provider round trip
+// in the last few minutes. It returns the message to show, or "".
+func (h *Handlers) confirmIdentity(c echo.Context) (string, error) {
+	u := viewer(c)
+	if !u.HasPassword() {
+		if h.recentlyReauthenticated(c) {
+			return "", nil
+		}
+		return "Confirm it is you first: use a connected provider's \"Confirm with …\" button below, then try again within 5 minutes.", nil
+	}
+	ok, err := models.CheckPassword(c.FormValue("current_password"), u.PasswordHash)
+	if err != nil || ok {
+		return "", err
+	}
+	return "Your current password is not correct.", nil
+}
+
+func (h *Handlers) recentlyReauthenticated(c echo.Context) bool {
+	until := h.Sessions.GetTime(c.Request().Context(), sessionReauthKey)
+	return time.Now().Before(until)
+}
+
+// changePassword (POST /account/password) sets or changes the password and
+// ends every other session.
+func (h *Handlers) changePassword(c echo.Context) error {
+	u := viewer(c)
+	ctx := c.Request().Context()
+	form := views.PasswordForm{Errors: models.FieldErrors{}}
+	msg, err := h.confirmIdentity(c)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		form.Errors["current_password"] = msg
+	}
+	password := c.FormValue("new_password")
+	if m := models.ValidatePassword(password); m != "" {
+		form.Errors["new_password"] = m
+	}
+	if len(form.Errors) > 0 {
+		return h.renderAccount(c, http.StatusUnprocessableEntity, views.AccountForms{Password: form})
+	}
+	hash, err := models.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	ended, err := h.Users.SetPassword(ctx, u.ID, hash, h.Sessions.Token(ctx), actor(c))
+	if err != nil {
+		return err
+	}
+	if err := h.renewSession(c, u); err != nil {
+		return err
+	}
+	h.flash(c, "Your password is changed. "+plural(ended, "other session was", "other sessions were")+" signed out.")
+	return seeOther(c, "/account")
+}
+
+// renewSession gives the current session a new token after a privilege
+// change, keeping the session index in step.
+func (h *Handlers) renewSession(c echo.Context, u *models.User) error {
+	ctx := c.Request().Context()
+	if err := h.SessionIndex.Forget(ctx, h.Sessions.Token(ctx)); err != nil {
+		return err
+	}
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	return h.SessionIndex.Record(ctx, h.Sessions.Token(ctx), u.ID, c.Request().UserAgent(), c.RealIP())
+}
+
+// updateProfile (POST /account/profile) changes email and display name.
+func (h *Handlers) updateProfile(c echo.Context) error {
+	u := viewer(c)
+	form := views.ProfileForm{
+		Email:       strings.TrimSpace(c.FormValue("email")),
+		DisplayName: strings.TrimSpace(c.FormValue("display_name")),
+		Errors:      models.FieldErrors{},
+	}
+	if m := models.ValidateEmail(form.Email); m != "" {
+		form.Errors["email"] = m
+	}
+	if m := models.ValidateDisplayName(form.DisplayName); m != "" {
+		form.Errors["display_name"] = m
+	}
+	msg, err := h.confirmIdentity(c)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		form.Errors["current_password"] = msg
+	}
+	if len(form.Errors) == 0 {
+		err = h.Users.UpdateProfile(c.Request().Context(), u, form.Email, form.DisplayName, actor(c))
+		if errors.Is(err, models.ErrConflict) {
+			form.Errors["email"] = "Another account uses this email."
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(form.Errors) > 0 {
+		return h.renderAccount(c, http.StatusUnprocessableEntity, views.AccountForms{Profile: form})
+	}
+	h.flash(c, "Your profile is saved.")
+	return seeOther(c, "/account")
+}
+
+// revokeSession (POST /account/sessions/:id/revoke) ends one of the member's sessions.
+func (h *Handlers) revokeSession(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.SessionIndex.Revoke(c.Request().Context(), viewer(c).ID, id, actor(c)); err != nil {
+		return err
+	}
+	h.flash(c, "That session is signed out. It will be refused on its next request.")
+	return seeOther(c, "/account")
+}
+
+// endOtherSessions (POST /account/sessions/end-others) is "sign out everywhere else".
+func (h *Handlers) endOtherSessions(c echo.Context) error {
+	ctx := c.Request().Context()
+	n, err := h.SessionIndex.EndAll(ctx, viewer(c).ID, h.Sessions.Token(ctx), "signed out everywhere else", actor(c))
+	if err != nil {
+		return err
+	}
+	h.flash(c, plural(n, "other session was", "other sessions were")+" signed out. This one stays signed in.")
+	return seeOther(c, "/account")
+}
+
+// deleteAccount (POST /account/delete) removes the account after re-authentication.
+func (h *Handlers) deleteAccount(c echo.Context) error {
+	u := viewer(c)
+	form := views.DeleteForm{KeepPosts: c.FormValue("posts") != "delete", Errors: models.FieldErrors{}}
+	msg, err := h.confirmIdentity(c)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		form.Errors["current_password"] = msg
+	}
+	if c.FormValue("confirm") != "DELETE" {
+		form.Errors["confirm"] = "Type DELETE to confirm."
+	}
+	if len(form.Errors) > 0 {
+		return h.renderAccount(c, http.StatusUnprocessableEntity, views.AccountForms{Delete: form})
+	}
+	if err := h.Users.Delete(c.Request().Context(), u.ID, form.KeepPosts, actor(c)); err != nil {
+		return err
+	}
+	if err := h.Sessions.Destroy(c.Request().Context()); err != nil {
+		return err
+	}
+	c.Set(ctxUser, nil)
+	h.flash(c, "Your account is deleted. Goodbye.")
+	return seeOther(c, "/")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
 }

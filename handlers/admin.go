@@ -164,3 +164,43 @@ func (h *Handlers) setRole(c echo.Context) error {
 	h.flash(c, target.DisplayName+" is now "+string(role)+".")
 	return seeOther(c, "/admin")
 }
+
+// adminUser (GET /admin/users/:id) shows a member's sessions and recent events.
+func (h *Handlers) adminUser(c echo.Context) error {
+	if err := models.CanModerate(viewer(c)).Err(); err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	target, err := h.Users.ByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	sessions, err := h.SessionIndex.ForUser(ctx, id)
+	if err != nil {
+		return err
+	}
+	events, err := h.Audit.List(ctx, models.AuditFilter{ActorID: id}, auditPerPage)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AdminUser(h.page(c, target.DisplayName), views.AdminUserView{
+		Target: target, Sessions: sessions, Events: events, CanManage: models.CanManageUser(viewer(c), target).Allowed()}))
+}
+
+// adminEndSessions (POST /admin/users/:id/sessions/end) signs a member out everywhere.
+func (h *Handlers) adminEndSessions(c echo.Context) error {
+	target, err := h.loadTarget(c)
+	if err != nil {
+		return err
+	}
+	n, err := h.SessionIndex.EndAll(c.Request().Context(), target.ID, "", "ended by an admin", actor(c))
+	if err != nil {
+		return err
+	}
+	h.flash(c, plural(n, "session", "sessions")+" of "+target.DisplayName+" ended.")
+	return seeOther(c, "/admin/users/"+itoa(int(target.ID)))
+}

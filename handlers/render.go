@@ -38,6 +38,8 @@ func seeOther(c echo.Context, to string) error {
 	return c.Redirect(http.StatusSeeOther, to)
 }
 
+func itoa(n int) string { return strconv.Itoa(n) }
+
 // pathID parses the :id route parameter; a malformed id names no resource.
 func pathID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)

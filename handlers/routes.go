@@ -36,6 +36,12 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.GET("/account", h.account)
 	g.POST("/account/identities/:provider/link", h.startLink)
 	g.POST("/account/identities/:provider/unlink", h.unlink)
+	g.POST("/account/reauth/:provider", h.startReauth)
+	g.POST("/account/password", h.changePassword)
+	g.POST("/account/profile", h.updateProfile)
+	g.POST("/account/sessions/:id/revoke", h.revokeSession)
+	g.POST("/account/sessions/end-others", h.endOtherSessions)
+	g.POST("/account/delete", h.deleteAccount)
 
 	g.GET("/posts", h.listPosts)
 	g.GET("/posts/new", h.newPost)
@@ -57,4 +63,6 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.POST("/admin/users/:id/suspend", h.suspendUser)
 	g.POST("/admin/users/:id/reinstate", h.reinstateUser)
 	g.POST("/admin/users/:id/role", h.setRole)
+	g.GET("/admin/users/:id", h.adminUser)
+	g.POST("/admin/users/:id/sessions/end", h.adminEndSessions)
 }

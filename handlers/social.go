@@ -27,6 +27,7 @@ type oauthPending struct {
 	Nonce    string
 	Next     string
 	LinkUser int64 // set when a signed-in member is linking this provider
+	Reauth   bool  // with LinkUser: confirming identity, not linking
 	Expires  time.Time
 }
 
@@ -71,28 +72,31 @@ func (h *Handlers) formActionExtra() string {
 
 // startSignIn (POST /auth/:provider) begins "Sign in with …".
 func (h *Handlers) startSignIn(c echo.Context) error {
-	return h.startOAuth(c, 0)
+	return h.startOAuth(c, oauthPending{})
+}
+
+// startReauth (POST /account/reauth/:provider) asks a connected provider to
+// confirm it is really the member, before a sensitive change.
+func (h *Handlers) startReauth(c echo.Context) error {
+	return h.startOAuth(c, oauthPending{LinkUser: viewer(c).ID, Reauth: true})
 }
 
 // startLink (POST /account/identities/:provider/link) begins linking a
 // provider to the signed-in account: the same round trip, bound to the user.
 func (h *Handlers) startLink(c echo.Context) error {
-	return h.startOAuth(c, viewer(c).ID)
+	return h.startOAuth(c, oauthPending{LinkUser: viewer(c).ID})
 }
 
-func (h *Handlers) startOAuth(c echo.Context, linkUser int64) error {
+func (h *Handlers) startOAuth(c echo.Context, pending oauthPending) error {
 	p, err := h.provider(c)
 	if err != nil {
 		return err
 	}
-	pending := oauthPending{
-		State:    randomToken(32),
-		Verifier: oauth2.GenerateVerifier(),
-		Nonce:    randomToken(32),
-		Next:     safeNext(c.FormValue("next")),
-		LinkUser: linkUser,
-		Expires:  time.Now().Add(oauthTTL),
-	}
+	pending.State = randomToken(32)
+	pending.Verifier = oauth2.GenerateVerifier()
+	pending.Nonce = randomToken(32)
+	pending.Next = safeNext(c.FormValue("next"))
+	pending.Expires = time.Now().Add(oauthTTL)
 	target, err := p.AuthCodeURL(c.Request().Context(), pending.State, pending.Verifier, pending.Nonce)
 	if err != nil {
 		return h.providerFailed(c, p, err)
@@ -216,6 +220,9 @@ func (h *Handlers) finishLink(c echo.Context, p SocialProvider, pending *oauthPe
 	if u == nil || u.ID != pending.LinkUser {
 		return errOAuthState
 	}
+	if pending.Reauth {
+		return h.finishReauth(c, p, id)
+	}
 	err := h.Identities.Link(c.Request().Context(), &models.Identity{UserID: u.ID, Provider: p.Name(), Subject: id.Subject, Email: id.Email}, actor(c))
 	if errors.Is(err, models.ErrConflict) {
 		return &pageError{http.StatusConflict, "Not linked", "That " + p.Label() + " account is already connected",
@@ -225,6 +232,23 @@ func (h *Handlers) finishLink(c echo.Context, p SocialProvider, pending *oauthPe
 		return err
 	}
 	h.flash(c, p.Label()+" is now connected: you can sign in with it.")
+	return seeOther(c, "/account")
+}
+
+// finishReauth accepts the provider's answer only if it names the identity
+// already connected to this member.
+func (h *Handlers) finishReauth(c echo.Context, p SocialProvider, id *SocialIdentity) error {
+	ctx := c.Request().Context()
+	existing, err := h.Identities.Find(ctx, p.Name(), id.Subject)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && existing.UserID != viewer(c).ID) {
+		return &pageError{http.StatusForbidden, "Authorization denied", "That is not your connected " + p.Label() + " account",
+			"The " + p.Label() + " account you confirmed with is not the one connected to your board account, so nothing is unlocked."}
+	}
+	if err != nil {
+		return err
+	}
+	h.Sessions.Put(ctx, sessionReauthKey, time.Now().Add(reauthWindow))
+	h.flash(c, "Confirmed with "+p.Label()+". For the next 5 minutes you can change your profile, set a password or delete your account.")
 	return seeOther(c, "/account")
 }
 

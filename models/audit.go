@@ -187,5 +187,6 @@ func (s *AuditStore) Verify(ctx context.Context) (int, error) {
 func AuditKinds() []AuditKind {
 	return []AuditKind{AuditSignIn, AuditSignInFailed, AuditSignOut, AuditRegister, AuditPostHidden, AuditPostRestored,
 		AuditCommentHidden, AuditCommentRestored, AuditUserSuspended, AuditUserReinstated, AuditRoleGranted, AuditRoleRevoked,
-		AuditIdentityLinked, AuditIdentityUnlinked}
+		AuditIdentityLinked, AuditIdentityUnlinked, AuditSessionRevoked, AuditSessionsEnded, AuditPasswordChanged,
+		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted}
 }

@@ -23,6 +23,7 @@ const usage = `usage:
   board [serve] [flags]          run the board (see board serve -h)
   board admin grant EMAIL        make an existing member an admin
   board admin revoke EMAIL       make an admin a member again
+  board audit verify             check the audit log's hash chain
 `
 
 // run is main without the process: tests call it with their own arguments,
@@ -37,6 +38,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "admin":
 		return adminCommand(ctx, args, getenv, stdout)
+	case "audit":
+		return auditCommand(ctx, args, getenv, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
