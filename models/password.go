@@ -56,7 +56,9 @@ func CheckPassword(password, hash string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
 		return false, errBadHash
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &time, &threads); err != nil {
+	// argon2 panics on zero cost parameters; a stored hash is not trusted to be well-formed.
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &time, &threads); err != nil ||
+		time == 0 || threads == 0 || memory < 8*uint32(threads) || memory > 4<<20 {
 		return false, errBadHash
 	}
 	b64 := base64.RawStdEncoding
@@ -65,7 +67,7 @@ func CheckPassword(password, hash string) (bool, error) {
 		return false, errBadHash
 	}
 	want, err := b64.DecodeString(parts[5])
-	if err != nil {
+	if err != nil || len(want) < 16 || len(salt) < 8 {
 		return false, errBadHash
 	}
 	got := argon2.IDKey([]byte(password), salt, time, memory, threads, uint32(len(want)))

@@ -25,6 +25,8 @@ CREATE TABLE posts (
 -- The list walks posts newest first (id order); members skip hidden ones.
 CREATE INDEX posts_visible_idx ON posts (id) WHERE hidden_at IS NULL;
 CREATE INDEX posts_author_idx ON posts (author_id, id);
+-- A member's own hidden posts join their list without walking all their posts.
+CREATE INDEX posts_hidden_author_idx ON posts (author_id, id) WHERE hidden_at IS NOT NULL;
 
 CREATE TABLE comments (
 	id            INTEGER PRIMARY KEY,
