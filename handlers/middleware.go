@@ -18,12 +18,13 @@ import (
 )
 
 const (
-	sessionUserKey = "user_id"
-	sessionCSRFKey = "csrf"
-	sessionFlash   = "flash"
-	ctxUser        = "user"
-	ctxSignedOut   = "signed_out_reason"
-	ctxRequestID   = "request_id"
+	sessionUserKey   = "user_id"
+	sessionCSRFKey   = "csrf"
+	sessionFlash     = "flash"
+	ctxUser          = "user"
+	ctxSignedOut     = "signed_out_reason"
+	ctxRequestID     = "request_id"
+	ctxSessionLoaded = "session_loaded"
 )
 
 // observe gives each request an id and writes one structured log line for
@@ -107,6 +108,7 @@ func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.SetRequest(r.WithContext(ctx))
+		c.Set(ctxSessionLoaded, true)
 		c.Response().Before(func() { h.commitSession(c) })
 		return next(c)
 	}

@@ -20,13 +20,14 @@ func render(c echo.Context, status int, component templ.Component) error {
 // page is the common view model: who is looking, their CSRF token, and a
 // one-time flash message.
 func (h *Handlers) page(c echo.Context, title string) views.Page {
-	ctx := c.Request().Context()
-	return views.Page{
-		Title:  title,
-		Viewer: viewer(c),
-		CSRF:   h.csrfToken(ctx),
-		Flash:  h.Sessions.PopString(ctx, sessionFlash),
+	p := views.Page{Title: title, Viewer: viewer(c)}
+	// Errors raised before the session loads (413, unknown routes) get a
+	// page without forms.
+	if loaded, _ := c.Get(ctxSessionLoaded).(bool); loaded {
+		ctx := c.Request().Context()
+		p.CSRF, p.Flash = h.csrfToken(ctx), h.Sessions.PopString(ctx, sessionFlash)
 	}
+	return p
 }
 
 func (h *Handlers) flash(c echo.Context, msg string) {

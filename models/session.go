@@ -111,19 +111,12 @@ func (s *SessionStore) ForUser(ctx context.Context, userID int64) ([]*Session, e
 	return out, rows.Err()
 }
 
-// Revoke ends one of userID's sessions by its id; ErrNotFound if it is not theirs.
+// Revoke ends one of userID's sessions by its id; ErrNotFound if it is not
+// theirs. Removing the index row is what ends it: the board refuses any scs
+// session without one, and says why when the cookie next comes back.
 func (s *SessionStore) Revoke(ctx context.Context, userID, sessionID int64, by Actor) error {
 	return s.DB.WithTx(ctx, func(tx *sql.Tx) error {
-		var hash string
-		err := tx.QueryRowContext(ctx, `DELETE FROM user_sessions WHERE id = ? AND user_id = ? RETURNING session_hash`,
-			sessionID, userID).Scan(&hash)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token = ?`, hash); err != nil {
+		if err := execOneTx(ctx, tx, `DELETE FROM user_sessions WHERE id = ? AND user_id = ?`, sessionID, userID); err != nil {
 			return err
 		}
 		return RecordTx(ctx, tx, AuditEvent{ActorID: by.UserID, ClientIP: by.ClientIP, Kind: AuditSessionRevoked,
@@ -146,15 +139,12 @@ func (s *SessionStore) EndAll(ctx context.Context, userID int64, keep string, wh
 	return n, err
 }
 
-// endSessionsTx deletes a user's sessions from both tables, except keep's.
+// endSessionsTx ends a user's sessions, except keep's, by removing their
+// index rows (see Revoke).
 func endSessionsTx(ctx context.Context, tx *sql.Tx, userID int64, keep string) (int, error) {
 	keepHash := ""
 	if keep != "" {
 		keepHash = SessionHash(keep)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token IN
-		(SELECT session_hash FROM user_sessions WHERE user_id = ? AND session_hash != ?)`, userID, keepHash); err != nil {
-		return 0, err
 	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND session_hash != ?`, userID, keepHash)
 	if err != nil {

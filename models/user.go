@@ -194,7 +194,8 @@ func (s *UserStore) UpdateProfile(ctx context.Context, u *User, email, displayNa
 // otherwise they go too.
 func (s *UserStore) Delete(ctx context.Context, id int64, keepPosts bool, by Actor) error {
 	return s.DB.WithTx(ctx, func(tx *sql.Tx) error {
-		if _, err := endSessionsTx(ctx, tx, id, ""); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token IN
+			(SELECT session_hash FROM user_sessions WHERE user_id = ?)`, id); err != nil {
 			return err
 		}
 		detail := "posts kept as deleted member"

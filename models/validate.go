@@ -55,7 +55,9 @@ func ValidateEmail(email string) string {
 		return msg
 	}
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || addr.Name != "" {
+	// A board's members need a routable domain: "a@b" parses but cannot receive mail.
+	domain := email[strings.LastIndexByte(email, '@')+1:]
+	if err != nil || addr.Address != email || addr.Name != "" || !strings.Contains(strings.Trim(domain, "."), ".") {
 		return "Enter an email address like name@example.com."
 	}
 	return ""

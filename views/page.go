@@ -48,3 +48,10 @@ func authorName(name string) string {
 	}
 	return name
 }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

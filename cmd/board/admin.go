@@ -12,12 +12,13 @@ import (
 
 // adminCommand is the operator's way to make (or unmake) an admin: nobody
 // becomes one by registering first.
-func adminCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func adminCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) < 1 || (args[0] != "grant" && args[0] != "revoke") {
 		return errors.New("usage: board admin grant|revoke EMAIL [-db FILE]")
 	}
 	verb := args[0]
 	fs := flag.NewFlagSet("admin "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	dbPath := fs.String("db", envOr(getenv, "BOARD_DB", "board.db"), "SQLite database file (BOARD_DB)")
 	// Flags may come before or after the email.
 	if err := fs.Parse(args[1:]); err != nil {
@@ -62,11 +63,12 @@ func envOr(getenv func(string) string, key, def string) string {
 
 // auditCommand verifies the audit log's hash chain and names the first row
 // that was changed, inserted or removed.
-func auditCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func auditCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) < 1 || args[0] != "verify" {
 		return errors.New("usage: board audit verify [-db FILE]")
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	dbPath := fs.String("db", envOr(getenv, "BOARD_DB", "board.db"), "SQLite database file (BOARD_DB)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

@@ -37,9 +37,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "admin":
-		return adminCommand(ctx, args, getenv, stdout)
+		return adminCommand(ctx, args, getenv, stdout, stderr)
 	case "audit":
-		return auditCommand(ctx, args, getenv, stdout)
+		return auditCommand(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

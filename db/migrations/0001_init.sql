@@ -1,6 +1,8 @@
 -- Accounts, content, moderation audit and the scs session table.
+-- AUTOINCREMENT: a deleted member's id is never reused, so audit rows and
+-- stale session cookies can never point at someone else.
 CREATE TABLE users (
-	id             INTEGER PRIMARY KEY,
+	id             INTEGER PRIMARY KEY AUTOINCREMENT,
 	email          TEXT    NOT NULL UNIQUE COLLATE NOCASE,
 	email_verified INTEGER NOT NULL DEFAULT 0,
 	display_name   TEXT    NOT NULL,
