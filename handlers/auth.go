@@ -132,6 +132,9 @@ func (h *Handlers) registerForm(c echo.Context) error {
 }
 
 func (h *Handlers) register(c echo.Context) error {
+	if viewer(c) != nil {
+		return seeOther(c, "/posts")
+	}
 	form := views.RegisterForm{
 		Email:       strings.TrimSpace(c.FormValue("email")),
 		DisplayName: strings.TrimSpace(c.FormValue("display_name")),
