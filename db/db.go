@@ -66,6 +66,13 @@ func (d *DB) WithTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	// A panic must not leave the single writer connection inside a transaction.
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err

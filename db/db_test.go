@@ -1,0 +1,343 @@
+package db
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func openTest(t *testing.T) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "board.db")
+	d, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, path
+}
+
+func migrated(t *testing.T) *DB {
+	t.Helper()
+	d, _ := openTest(t)
+	if err := d.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return d
+}
+
+func embeddedMigrations(t *testing.T) []string {
+	t.Helper()
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range names {
+		names[i] = strings.TrimPrefix(n, "migrations/")
+	}
+	slices.Sort(names)
+	if len(names) == 0 {
+		t.Fatal("no embedded migrations")
+	}
+	return names
+}
+
+// schema is every object SQLite knows about, as created.
+func schema(t *testing.T, d *DB) []string {
+	t.Helper()
+	rows, err := d.Read.Query(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func appliedMigrations(t *testing.T, d *DB) []string {
+	t.Helper()
+	rows, err := d.Read.Query(`SELECT name FROM schema_migrations ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	d, path := openTest(t)
+	if err := d.Migrate(ctx); err != nil {
+		t.Fatalf("first Migrate: %v", err)
+	}
+	want := embeddedMigrations(t)
+	if got := appliedMigrations(t, d); !slices.Equal(got, want) {
+		t.Fatalf("schema_migrations after one run = %v, want each embedded migration once: %v", got, want)
+	}
+	before := schema(t, d)
+	for _, table := range []string{"users", "posts", "comments", "audit_events", "sessions"} {
+		if !slices.ContainsFunc(before, func(s string) bool { return strings.HasPrefix(s, "table "+table+":") }) {
+			t.Errorf("table %s missing after Migrate", table)
+		}
+	}
+
+	if err := d.Migrate(ctx); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	// And again from a fresh process's point of view.
+	d.Close()
+	d2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	if err := d2.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate after reopening: %v", err)
+	}
+	if got := appliedMigrations(t, d2); !slices.Equal(got, want) {
+		t.Errorf("schema_migrations after three runs = %v, want %v (each once)", got, want)
+	}
+	var dupes int
+	if err := d2.Read.QueryRow(`SELECT count(*) - count(DISTINCT name) FROM schema_migrations`).Scan(&dupes); err != nil || dupes != 0 {
+		t.Errorf("duplicate schema_migrations rows: %d (%v)", dupes, err)
+	}
+	if after := schema(t, d2); !slices.Equal(after, before) {
+		t.Errorf("schema changed on re-running Migrate:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
+
+func TestMigrationNames(t *testing.T) {
+	for i, name := range embeddedMigrations(t) {
+		m := migrationName.FindStringSubmatch(name)
+		if m == nil {
+			t.Errorf("migration %q is not named NNNN_name.sql", name)
+			continue
+		}
+		if want := fmt.Sprintf("%04d", i+1); m[1] != want {
+			t.Errorf("migration %q is number %s, want %s (one number each, no gaps)", name, m[1], want)
+		}
+	}
+}
+
+// landedMigrations pins each migration's SHA-256 as it was first committed.
+// DESIGN.md convention 4: "One migration per schema change, never edited
+// after it lands." A database migrated before an edit never runs the edited
+// text again (schema_migrations already records the name), so an edit
+// silently forks the schema between old and new databases. Add a new
+// NNNN_name.sql instead, and add its hash here when it lands.
+var landedMigrations = map[string]string{
+	"0001_init.sql":              "6ec1365ff55a1b0b1bd539fe734e86ff45e4a767d86ec0e3e6e8727448fd1ccc",
+	"0002_identities.sql":        "e201ae0357fcf582d300f39f0e16125478eab1bfc3b0fd5b4611769051fec296",
+	"0003_sessions_throttle.sql": "e648f992b1df4a6ffa7b78f10f54eac2a3b8bf8f1b66aaaf31638967bb005ab5",
+}
+
+func TestLandedMigrationsAreUnchanged(t *testing.T) {
+	for _, name := range embeddedMigrations(t) {
+		want, ok := landedMigrations[name]
+		if !ok {
+			t.Logf("%s is new: pin its hash in landedMigrations once it lands", name)
+			continue
+		}
+		body, err := migrations.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(body)
+		if got := hex.EncodeToString(sum[:]); got != want {
+			t.Errorf("%s was edited after it landed (sha256 %s, landed as %s): databases migrated before the edit "+
+				"will never get the change. Restore the landed text and put the change in a new migration.", name, got, want)
+		}
+	}
+	for name := range landedMigrations {
+		if _, err := fs.Stat(migrations, "migrations/"+name); err != nil {
+			t.Errorf("landed migration %s is gone: %v", name, err)
+		}
+	}
+}
+
+// Every connection of both pools gets the pragmas from the DSN.
+func TestPragmasOnBothPools(t *testing.T) {
+	ctx := context.Background()
+	d := migrated(t)
+	if got := d.Write.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("writer pool allows %d connections, want 1", got)
+	}
+	checkConn := func(pool string, c *sql.Conn) {
+		t.Helper()
+		for _, p := range []struct {
+			pragma, want string
+		}{
+			{"journal_mode", "wal"},
+			{"foreign_keys", "1"},
+			{"busy_timeout", "5000"},
+			{"synchronous", "1"}, // NORMAL
+		} {
+			var got string
+			if err := c.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(&got); err != nil {
+				t.Fatalf("%s: PRAGMA %s: %v", pool, p.pragma, err)
+			}
+			if got != p.want {
+				t.Errorf("%s pool: PRAGMA %s = %q, want %q", pool, p.pragma, got, p.want)
+			}
+		}
+	}
+	w, err := d.Write.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkConn("write", w)
+	w.Close()
+	// Hold several read connections at once so each is a distinct connection.
+	var held []*sql.Conn
+	for i := 0; i < 4; i++ {
+		c, err := d.Read.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		checkConn("read", c)
+	}
+	if open := d.Read.Stats().OpenConnections; open < 4 {
+		t.Errorf("read pool has %d open connections while 4 are held", open)
+	}
+	for _, c := range held {
+		c.Close()
+	}
+}
+
+func TestForeignKeysEnforced(t *testing.T) {
+	ctx := context.Background()
+	d := migrated(t)
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	for name, pool := range map[string]*sql.DB{"write": d.Write, "read": d.Read} {
+		_, err := pool.ExecContext(ctx, `INSERT INTO comments (post_id, body, created_at, updated_at) VALUES (424242, 'orphan', ?, ?)`, now, now)
+		if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+			t.Errorf("%s pool: comment for a missing post: err = %v, want a FOREIGN KEY constraint failure", name, err)
+		}
+	}
+	var n int
+	if err := d.Read.QueryRow(`SELECT count(*) FROM comments`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("comments = %d (%v), want 0", n, err)
+	}
+}
+
+func countRows(t *testing.T, d *DB, table string) int {
+	t.Helper()
+	var n int
+	if err := d.Read.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func insertUser(ctx context.Context, tx *sql.Tx, email string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (email, display_name, created_at) VALUES (?, 'x', 'now')`, email)
+	return err
+}
+
+func TestWithTxCommitsAndRollsBack(t *testing.T) {
+	ctx := context.Background()
+	d := migrated(t)
+
+	if err := d.WithTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, "kept@example.com") }); err != nil {
+		t.Fatalf("WithTx(success): %v", err)
+	}
+	if n := countRows(t, d, "users"); n != 1 {
+		t.Fatalf("after a committed WithTx: %d users, want 1", n)
+	}
+
+	boom := errors.New("boom")
+	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		if err := insertUser(ctx, tx, "a@example.com"); err != nil {
+			return err
+		}
+		if err := insertUser(ctx, tx, "b@example.com"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("WithTx returned %v, want the callback's error", err)
+	}
+	if n := countRows(t, d, "users"); n != 1 {
+		t.Errorf("after a failed WithTx: %d users, want 1 (both inserts rolled back)", n)
+	}
+
+	// A failing statement part-way: the earlier insert goes too.
+	err = d.WithTx(ctx, func(tx *sql.Tx) error {
+		if err := insertUser(ctx, tx, "c@example.com"); err != nil {
+			return err
+		}
+		return insertUser(ctx, tx, "KEPT@example.com") // duplicate (NOCASE)
+	})
+	if err == nil {
+		t.Error("WithTx with a duplicate email succeeded")
+	}
+	if n := countRows(t, d, "users"); n != 1 {
+		t.Errorf("after a constraint failure: %d users, want 1", n)
+	}
+
+	// The single writer connection was given back each time.
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := d.WithTx(tctx, func(tx *sql.Tx) error { return insertUser(tctx, tx, "after@example.com") }); err != nil {
+		t.Errorf("WithTx after rollbacks: %v", err)
+	}
+}
+
+// A panic inside the callback must not leave the one writer connection
+// inside an open transaction: every later write would wait forever.
+func TestWithTxRollsBackOnPanic(t *testing.T) {
+	ctx := context.Background()
+	d := migrated(t)
+	func() {
+		defer func() {
+			if r := recover(); r == nil {
+				t.Error("WithTx swallowed the callback's panic")
+			}
+		}()
+		d.WithTx(ctx, func(tx *sql.Tx) error {
+			if err := insertUser(ctx, tx, "panicky@example.com"); err != nil {
+				return err
+			}
+			panic("callback bug")
+		})
+	}()
+	tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	err := d.WithTx(tctx, func(tx *sql.Tx) error { return insertUser(tctx, tx, "next@example.com") })
+	if err != nil {
+		t.Fatalf("write after a panicking WithTx: %v (the writer connection is still held by the abandoned transaction)", err)
+	}
+	var n int
+	if err := d.Read.QueryRow(`SELECT count(*) FROM users WHERE email = 'panicky@example.com'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the panicking transaction's insert is visible (%d, %v); want it rolled back", n, err)
+	}
+}
