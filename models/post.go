@@ -178,5 +178,5 @@ func setHidden(ctx context.Context, d *db.DB, table, targetType string, id int64
 	}
 	e.Kind, e.Detail = AuditKind(targetType+"_hidden"), reason
 	return execOneAudited(ctx, d, e, `UPDATE `+table+` SET hidden_at = ?, hidden_reason = ?, hidden_by = ? WHERE id = ?`,
-		formatTime(time.Now()), reason, by.UserID, id)
+		formatTime(time.Now()), reason, nullID(by.UserID), id)
 }

@@ -232,7 +232,7 @@ func loginForm(p Page, f LoginForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "> Remember me on this device for 30 days</label><div class=\"actions\"><button type=\"submit\" data-testid=\"login-submit\">Sign in</button> <a href=\"/register\">No account yet? Register</a></div></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "> Keep me signed in on this device (until 48 hours pass without a visit, 30 days at most)</label><div class=\"actions\"><button type=\"submit\" data-testid=\"login-submit\">Sign in</button> <a href=\"/register\">No account yet? Register</a></div></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

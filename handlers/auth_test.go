@@ -1,0 +1,386 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"board/handlers"
+	"board/models"
+)
+
+var (
+	loginErrorRe = regexp.MustCompile(`data-testid="login-error">([^<]*)<`)
+	nextFieldRe  = regexp.MustCompile(`name="next" value="([^"]*)"`)
+)
+
+func TestRegister(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	taken := ts.createUser("taken@example.com", "Taken", "taken-password-1", models.RoleMember)
+	ts.seedPost(t, taken, "a post", "so the posts table is not empty")
+
+	t.Run("success signs you in", func(t *testing.T) {
+		c := ts.clientT(t)
+		if res := c.get("/register"); !wantStatus(t, "GET /register", res, http.StatusOK) {
+			return
+		}
+		before := c.sessionCookie()
+		users := ts.count(t, "users")
+		res := c.post("/register", url.Values{
+			"email": {"new@example.com"}, "display_name": {"Newcomer Nora"}, "password": {"a long enough phrase"}})
+		if !wantStatus(t, "POST /register", res, http.StatusSeeOther) {
+			return
+		}
+		if res.Location() != "/posts" {
+			t.Errorf("Location %q, want /posts", res.Location())
+		}
+		ck := res.cookie("board_session")
+		if ck == nil || ck.Value == "" {
+			t.Fatalf("no session cookie set on registration; Set-Cookie: %q", res.Header.Values("Set-Cookie"))
+		}
+		if ck.Value == before {
+			t.Errorf("session token was not renewed on registration (still %q)", before)
+		}
+		if got := ts.count(t, "users"); got != users+1 {
+			t.Errorf("users: %d, want %d", got, users+1)
+		}
+		page := c.get("/posts")
+		wantStatus(t, "GET /posts after registering", page, http.StatusOK)
+		mustContain(t, "whoami after registering", page.Body, "Newcomer Nora", "new@example.com")
+		u, err := ts.Users.ByEmail(t.Context(), "new@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(u.PasswordHash, "$argon2id$") || strings.Contains(u.PasswordHash, "a long enough phrase") {
+			t.Errorf("stored password hash %q is not an argon2id PHC string", u.PasswordHash)
+		}
+		if u.Role != models.RoleMember {
+			t.Errorf("new account role %q, want member", u.Role)
+		}
+	})
+
+	t.Run("length boundaries are accepted", func(t *testing.T) {
+		for _, f := range []url.Values{
+			{"email": {"eight@example.com"}, "display_name": {"E"}, "password": {"zq8wx7vb"}},
+			{"email": {"max@example.com"}, "display_name": {strings.Repeat("n", models.MaxDisplayName)}, "password": {strings.Repeat("p", models.MaxPassword)}},
+			{"email": {"utf8@example.com"}, "display_name": {strings.Repeat("é", models.MaxDisplayName)}, "password": {strings.Repeat("ü", models.MaxPassword)}},
+		} {
+			c := ts.clientT(t)
+			res := c.post("/register", f)
+			wantStatus(t, "register "+f.Get("email"), res, http.StatusSeeOther)
+		}
+	})
+
+	const pw = "never-echo-this-9f"
+	long := func(n int) string { return strings.Repeat("x", n) }
+	cases := []struct {
+		name               string
+		email, dname, pass string
+		errField           string
+		keep               bool // the typed email and display name must be shown again
+	}{
+		{"empty email", "", "Zed", pw, "email", true},
+		{"empty display name", "zed@example.com", "", pw, "display_name", true},
+		{"blank display name", "zed@example.com", "   ", pw, "display_name", false},
+		{"empty password", "zed@example.com", "Zed", "", "password", true},
+		{"everything empty", "", "", "", "email", false},
+		{"bad email", "not-an-email", "Zed", pw, "email", true},
+		{"bad email with name", "Zed <zed@example.com>", "Zed", pw, "email", false},
+		{"email too long", long(250) + "@example.com", "Zed", pw, "email", false},
+		{"password 7 characters", "zed@example.com", "Zed", "pw-Qx7a", "password", true},
+		{"password 129 characters", "zed@example.com", "Zed", "Lp" + long(127), "password", true},
+		{"display name too long", "zed@example.com", long(models.MaxDisplayName + 1), pw, "display_name", true},
+		{"display name with control char", "zed@example.com", "Zed\x07", pw, "display_name", false},
+		{"invalid UTF-8 in email", "zed\xff@example.com", "Zed", pw, "email", false},
+		{"invalid UTF-8 in display name", "zed@example.com", "Z\xfe\xffd", pw, "display_name", false},
+		{"invalid UTF-8 in password", "zed@example.com", "Zed", "pass\xffword-long", "password", true},
+		{"common password", "zed@example.com", "Zed", "password123", "password", true},
+		{"duplicate email", "taken@example.com", "Zed", pw, "email", true},
+		{"duplicate email, other case", "TAKEN@Example.com", "Zed", pw, "email", true},
+	}
+	for _, tc := range cases {
+		t.Run("422 "+tc.name, func(t *testing.T) {
+			c := ts.clientT(t)
+			users, posts, audit := ts.count(t, "users"), ts.count(t, "posts"), ts.count(t, "audit_events")
+			res := c.post("/register", url.Values{"email": {tc.email}, "display_name": {tc.dname}, "password": {tc.pass}})
+			wantStatus(t, "POST /register", res, http.StatusUnprocessableEntity)
+			mustContain(t, "field error", res.Body, `data-testid="error-`+tc.errField+`"`, `data-testid="register-form"`)
+			if tc.keep {
+				if tc.email != "" {
+					mustContain(t, "typed email kept", res.Body, `name="email" type="email" value="`+tc.email+`"`)
+				}
+				if tc.dname != "" {
+					mustContain(t, "typed display name kept", res.Body, `value="`+tc.dname+`"`)
+				}
+			}
+			mustContain(t, "password never echoed", res.Body, `name="password" type="password" value=""`)
+			if tc.pass != "" {
+				echo := tc.pass
+				if len(echo) > 12 {
+					echo = echo[:12]
+				}
+				mustNotContain(t, "password never echoed", res.Body, echo)
+			}
+			if got := ts.count(t, "users"); got != users {
+				t.Errorf("users: %d after a 422, want %d", got, users)
+			}
+			if got := ts.count(t, "posts"); got != posts {
+				t.Errorf("posts: %d after a 422, want %d", got, posts)
+			}
+			if got := ts.count(t, "audit_events"); got != audit {
+				t.Errorf("audit rows: %d after a 422, want %d", got, audit)
+			}
+			if res := c.get("/posts"); res.Status != http.StatusUnauthorized {
+				t.Errorf("a failed registration signed the browser in: GET /posts %d", res.Status)
+			}
+		})
+	}
+}
+
+func TestSignInGenericError(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.createUser("alice@example.com", "Alice", alicePW, models.RoleMember)
+
+	try := func(t *testing.T, email, password string) (*response, string) {
+		c := ts.clientT(t)
+		res := c.post("/login", url.Values{"email": {email}, "password": {password}})
+		m := loginErrorRe.FindStringSubmatch(res.Body)
+		if m == nil {
+			t.Fatalf("no login error shown for %s: %d\n%s", email, res.Status, clip(res.Body))
+		}
+		mustContain(t, "email kept", res.Body, `value="`+email+`"`)
+		mustNotContain(t, "password never echoed", res.Body, password)
+		if again := c.get("/posts"); again.Status != http.StatusUnauthorized {
+			t.Errorf("failed sign-in left the browser signed in: GET /posts %d", again.Status)
+		}
+		return res, m[1]
+	}
+	unknown, unknownMsg := try(t, "nobody@example.com", "some-password-77")
+	wrong, wrongMsg := try(t, "alice@example.com", "wrong-password-77")
+	if unknown.Status != wrong.Status {
+		t.Errorf("status differs: unknown email %d, wrong password %d", unknown.Status, wrong.Status)
+	}
+	if unknown.Status != http.StatusUnauthorized {
+		t.Errorf("failed sign-in status %d, want 401", unknown.Status)
+	}
+	if unknownMsg != wrongMsg || unknownMsg == "" {
+		t.Errorf("error text differs:\nunknown email: %q\nwrong password: %q", unknownMsg, wrongMsg)
+	}
+	// Case and surrounding spaces in the email do not matter for a real sign-in.
+	c := ts.clientT(t)
+	res := c.post("/login", url.Values{"email": {"  ALICE@example.com "}, "password": {alicePW}})
+	wantStatus(t, "sign in with differently cased email", res, http.StatusSeeOther)
+}
+
+func TestSignInCookies(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.createUser("alice@example.com", "Alice", alicePW, models.RoleMember)
+
+	t.Run("remember me gives a persistent cookie", func(t *testing.T) {
+		c := ts.clientT(t)
+		res := c.post("/login", url.Values{"email": {"alice@example.com"}, "password": {alicePW}, "remember": {"1"}})
+		if !wantStatus(t, "login", res, http.StatusSeeOther) {
+			return
+		}
+		ck := res.cookie("board_session")
+		if ck == nil {
+			t.Fatalf("no session cookie: %q", res.Header.Values("Set-Cookie"))
+		}
+		if ck.MaxAge <= 0 && ck.Expires.IsZero() {
+			t.Fatalf("remember me: cookie has neither Max-Age nor Expires: %q", ck.Raw)
+		}
+		// The cookie outlives the browser, within the server's own limits
+		// (it slides with the idle timeout, up to the absolute lifetime).
+		life := time.Duration(ck.MaxAge) * time.Second
+		if ck.MaxAge <= 0 {
+			life = time.Until(ck.Expires)
+		}
+		if life < time.Hour || life > handlers.SessionLifetime+time.Minute {
+			t.Errorf("remember me: cookie lives %v, want between an hour and %v", life, handlers.SessionLifetime)
+		}
+	})
+	t.Run("without remember me the cookie ends with the browser", func(t *testing.T) {
+		c := ts.clientT(t)
+		res := c.post("/login", url.Values{"email": {"alice@example.com"}, "password": {alicePW}})
+		if !wantStatus(t, "login", res, http.StatusSeeOther) {
+			return
+		}
+		ck := res.cookie("board_session")
+		if ck == nil {
+			t.Fatalf("no session cookie: %q", res.Header.Values("Set-Cookie"))
+		}
+		if ck.MaxAge != 0 || !ck.Expires.IsZero() {
+			t.Errorf("browser-session cookie expected, got %q", ck.Raw)
+		}
+		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" {
+			t.Errorf("cookie attributes: %q, want HttpOnly; SameSite=Lax; Path=/", ck.Raw)
+		}
+	})
+}
+
+func TestSessionRenewedOnSignIn(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.createUser("alice@example.com", "Alice", alicePW, models.RoleMember)
+	c := ts.clientT(t)
+	c.get("/login")
+	before := c.sessionCookie()
+	if before == "" {
+		t.Fatal("GET /login set no session cookie (the form needs a session-bound CSRF token)")
+	}
+	c.login("alice@example.com", alicePW)
+	after := c.sessionCookie()
+	if after == "" || after == before {
+		t.Fatalf("session cookie not renewed on sign-in: before %q after %q", before, after)
+	}
+	if res := c.get("/posts"); res.Status != http.StatusOK {
+		t.Fatalf("signed-in GET /posts: %d", res.Status)
+	}
+	// Someone who planted or saw the pre-login cookie gets nothing.
+	attacker := ts.clientT(t)
+	attacker.setSessionCookie(before)
+	res := attacker.get("/posts")
+	wantStatus(t, "pre-login cookie after sign-in", res, http.StatusUnauthorized)
+	mustNotContain(t, "pre-login cookie", res.Body, "alice@example.com")
+}
+
+func TestSignOut(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.createUser("alice@example.com", "Alice", alicePW, models.RoleMember)
+
+	t.Run("GET /logout changes nothing", func(t *testing.T) {
+		c := ts.signedIn(t, "alice@example.com", alicePW)
+		res := c.get("/logout")
+		if res.Status != http.StatusMethodNotAllowed && res.Status != http.StatusNotFound {
+			t.Errorf("GET /logout: %d, want 405 or 404", res.Status)
+		}
+		if res := c.get("/posts"); res.Status != http.StatusOK {
+			t.Errorf("GET /logout signed the browser out: GET /posts %d", res.Status)
+		}
+	})
+	t.Run("POST /logout ends the session everywhere", func(t *testing.T) {
+		c := ts.signedIn(t, "alice@example.com", alicePW)
+		old := c.sessionCookie()
+		res := c.post("/logout", nil)
+		if !wantStatus(t, "POST /logout", res, http.StatusSeeOther) {
+			return
+		}
+		if c.sessionCookie() == old {
+			t.Errorf("session cookie unchanged after sign out")
+		}
+		if res := c.get("/posts"); res.Status != http.StatusUnauthorized {
+			t.Errorf("after sign out GET /posts: %d, want 401", res.Status)
+		}
+		replay := ts.clientT(t)
+		replay.setSessionCookie(old)
+		res = replay.get("/posts")
+		wantStatus(t, "replayed cookie after sign out", res, http.StatusUnauthorized)
+		mustNotContain(t, "replayed cookie", res.Body, "alice@example.com")
+		c.setSessionCookie(old)
+		wantStatus(t, "same browser replaying its old cookie", c.get("/posts"), http.StatusUnauthorized)
+	})
+	t.Run("anonymous POST /logout is 401", func(t *testing.T) {
+		c := ts.clientT(t)
+		res := c.postRaw("/logout", url.Values{})
+		wantStatus(t, "anonymous POST /logout", res, http.StatusUnauthorized)
+	})
+}
+
+// Redirect payloads as they would appear in a URL or a form body: the server
+// decodes them once.
+var badNext = []string{
+	"//evil.example",
+	"//evil.example/posts",
+	"https://evil.example",
+	"https:evil.example",
+	`/\evil.example`,
+	"/%5Cevil.example",
+	"javascript:alert(1)",
+	"%2F%2Fevil.example",
+	"/%2F/evil.example",
+	"/%09/evil.example",
+	"%09//evil.example",
+	"/%0D%0ALocation:%20https://evil.example",
+	"http:evil",
+	"evil.example",
+	"///evil.example",
+}
+
+func TestSignInNextRedirect(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.createUser("alice@example.com", "Alice", alicePW, models.RoleMember)
+
+	signIn := func(t *testing.T, rawNext string) *response {
+		c := ts.clientT(t)
+		body := url.Values{"email": {"alice@example.com"}, "password": {alicePW}, "_csrf": {c.csrf()}}.Encode() +
+			"&next=" + rawNext
+		return c.postBody("/login", body)
+	}
+	for _, good := range []string{"/posts/1", "/posts?before=5", "/posts/new"} {
+		t.Run("honours "+good, func(t *testing.T) {
+			res := signIn(t, url.QueryEscape(good))
+			if wantStatus(t, "login", res, http.StatusSeeOther) && res.Location() != good {
+				t.Errorf("Location %q, want %q", res.Location(), good)
+			}
+		})
+	}
+	for _, bad := range badNext {
+		t.Run("refuses "+bad, func(t *testing.T) {
+			res := signIn(t, bad)
+			if wantStatus(t, "login", res, http.StatusSeeOther) && res.Location() != "/posts" {
+				t.Errorf("next=%s: Location %q, want /posts", bad, res.Location())
+			}
+		})
+	}
+	// The same strings given literally (already decoded) as the form value.
+	for _, bad := range []string{"//evil.example", "https://evil.example", `/\evil.example`, "javascript:alert(1)",
+		"http:evil", "/\t/evil.example", "\t//evil.example", " //evil.example"} {
+		t.Run("refuses literal "+bad, func(t *testing.T) {
+			res := signIn(t, url.QueryEscape(bad))
+			if wantStatus(t, "login", res, http.StatusSeeOther) && res.Location() != "/posts" {
+				t.Errorf("next=%q: Location %q, want /posts", bad, res.Location())
+			}
+		})
+	}
+
+	t.Run("login form renders only safe next values", func(t *testing.T) {
+		c := ts.clientT(t)
+		for _, bad := range badNext {
+			res := c.get("/login?next=" + bad)
+			m := nextFieldRe.FindStringSubmatch(res.Body)
+			if res.Status != http.StatusOK || m == nil {
+				t.Errorf("GET /login?next=%s: %d, hidden next field missing", bad, res.Status)
+				continue
+			}
+			if m[1] != "" {
+				t.Errorf("GET /login?next=%s renders next=%q, want empty", bad, m[1])
+			}
+		}
+		res := c.get("/login?next=%2Fposts%2F1")
+		if m := nextFieldRe.FindStringSubmatch(res.Body); m == nil || m[1] != "/posts/1" {
+			t.Errorf("GET /login?next=/posts/1: hidden next %v, want /posts/1", m)
+		}
+	})
+
+	t.Run("the 401 page keeps next and sign-in honours it", func(t *testing.T) {
+		c := ts.clientT(t)
+		res := c.get("/posts/new")
+		wantStatus(t, "anonymous GET /posts/new", res, http.StatusUnauthorized)
+		m := nextFieldRe.FindStringSubmatch(res.Body)
+		if m == nil || m[1] != "/posts/new" {
+			t.Fatalf("401 sign-in form next = %v, want /posts/new", m)
+		}
+		res = c.post("/login", url.Values{"email": {"alice@example.com"}, "password": {alicePW}, "next": {m[1]}})
+		if wantStatus(t, "login", res, http.StatusSeeOther) && res.Location() != "/posts/new" {
+			t.Errorf("Location %q, want /posts/new", res.Location())
+		}
+	})
+}

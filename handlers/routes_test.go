@@ -1,0 +1,279 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"board/models"
+)
+
+// publicRoutes may answer an anonymous request with something other than
+// 401. Everything else in the route table must refuse with 401.
+var publicRoutes = map[string]bool{
+	"GET /":          true,
+	"GET /healthz":   true,
+	"GET /static/*":  true,
+	"GET /login":     true,
+	"POST /login":    true,
+	"GET /register":  true,
+	"POST /register": true,
+}
+
+func isPublic(method, path string) bool {
+	// Social sign-in start and callback routes, if any.
+	if strings.HasPrefix(path, "/auth/") {
+		return true
+	}
+	return publicRoutes[method+" "+path]
+}
+
+var paramRe = regexp.MustCompile(`:[A-Za-z_]+`)
+
+// TestRouteWalkAnonymous requests every registered route without cookies and
+// proves no member-only route answers with content.
+func TestRouteWalkAnonymous(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	w := ts.seedCast(t)
+	ts.seedComment(t, w.Post, w.Bob, "Bob's seeded reply zq4")
+	secrets := []string{w.Post.Title, w.Post.Body, w.Comment.Body, "Bob's seeded reply zq4",
+		"alice@example.com", "bob@example.com", "ada@example.com"}
+
+	before := ts.boardState(t)
+	routes := ts.Echo.Routes()
+	if len(routes) < 20 {
+		t.Fatalf("only %d routes registered", len(routes))
+	}
+	walked := map[string]bool{}
+	for _, r := range routes {
+		method := r.Method
+		if method == echo.RouteNotFound {
+			// Catch-all 404 routes that groups register: probe them with GET.
+			method = http.MethodGet
+		}
+		id := w.Post.ID
+		switch {
+		case strings.HasPrefix(r.Path, "/comments/") || strings.HasPrefix(r.Path, "/admin/comments/"):
+			id = w.Comment.ID
+		case strings.Contains(r.Path, "/users/"):
+			id = w.Alice.ID
+		}
+		path := strings.ReplaceAll(r.Path, ":provider", "google")
+		path = paramRe.ReplaceAllString(path, itoa(id))
+		path = strings.ReplaceAll(path, "*", "style.css")
+		walked[r.Method+" "+r.Path] = true
+
+		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+			c := ts.clientT(t) // no cookies at all
+			var res *response
+			switch method {
+			case http.MethodGet:
+				res = c.get(path)
+			case http.MethodPost:
+				res = c.postRaw(path, url.Values{})
+			default:
+				req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(""))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				res = c.do(req)
+			}
+			if res.Status >= 500 {
+				t.Errorf("%s %s: %d", method, path, res.Status)
+			}
+			if !isPublic(method, r.Path) && res.Status != http.StatusUnauthorized {
+				t.Errorf("%s %s (route %s): anonymous status %d, want 401", method, path, r.Path, res.Status)
+			}
+			// Public routes must not leak member content either.
+			mustNotContain(t, method+" "+path, res.Body, secrets...)
+		})
+	}
+	for _, must := range []string{"GET /posts", "GET /posts/:id", "POST /admin/users/:id/role", "GET /comments/:id/edit", "GET /admin"} {
+		if !walked[must] {
+			t.Errorf("route %s not in the route table", must)
+		}
+	}
+	// Nothing the walk sent changed anything.
+	if after := ts.boardState(t); after != before {
+		t.Errorf("the anonymous walk changed the board:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if ts.count(t, "posts") != 1 || ts.count(t, "comments") != 2 {
+		t.Errorf("the anonymous walk changed posts or comments")
+	}
+	if p := ts.postByID(t, w.Post.ID); p.Hidden() {
+		t.Errorf("the anonymous walk hid the post")
+	}
+	if u := ts.userByID(t, w.Alice.ID); u.IsSuspended() || u.Role != models.RoleMember {
+		t.Errorf("the anonymous walk changed alice: %+v", u)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	w := ts.seedCast(t)
+	c := ts.clientT(t)
+	login := c.post("/login", url.Values{"email": {"alice@example.com"}, "password": {alicePW}})
+	if !wantStatus(t, "login", login, http.StatusSeeOther) {
+		return
+	}
+	ck := login.cookie("board_session")
+	if ck == nil {
+		t.Fatalf("no session cookie on sign-in")
+	}
+	if !ck.HttpOnly {
+		t.Errorf("session cookie not HttpOnly: %q", ck.Raw)
+	}
+	if ck.SameSite != http.SameSiteLaxMode {
+		t.Errorf("session cookie SameSite: %q, want Lax", ck.Raw)
+	}
+
+	for _, path := range []string{"/posts", "/posts/" + itoa(w.Post.ID), "/posts/new"} {
+		t.Run(path, func(t *testing.T) {
+			res := c.bind(t).get(path)
+			wantStatus(t, path, res, http.StatusOK)
+			csp := res.Header.Get("Content-Security-Policy")
+			dirs := map[string]string{}
+			for _, d := range strings.Split(csp, ";") {
+				f := strings.Fields(d)
+				if len(f) > 0 {
+					dirs[strings.ToLower(f[0])] = strings.Join(f[1:], " ")
+				}
+			}
+			if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+				t.Errorf("CSP allows unsafe script: %q", csp)
+			}
+			if s, ok := dirs["script-src"]; ok && s != "'none'" {
+				t.Errorf("CSP has a script source: %q", csp)
+			}
+			if _, ok := dirs["script-src"]; !ok && dirs["default-src"] != "'none'" {
+				t.Errorf("CSP: no script-src and default-src %q is not 'none', so scripts load: %q", dirs["default-src"], csp)
+			}
+			if dirs["object-src"] != "'none'" {
+				t.Errorf("CSP object-src %q, want 'none'", dirs["object-src"])
+			}
+			if dirs["frame-ancestors"] != "'none'" {
+				t.Errorf("CSP frame-ancestors %q, want 'none'", dirs["frame-ancestors"])
+			}
+			if got := res.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+				t.Errorf("X-Content-Type-Options %q", got)
+			}
+			switch rp := res.Header.Get("Referrer-Policy"); rp {
+			case "no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin":
+			default:
+				t.Errorf("Referrer-Policy %q", rp)
+			}
+			if cc := strings.Join(res.Header.Values("Cache-Control"), ", "); !strings.Contains(cc, "no-store") {
+				t.Errorf("Cache-Control %q, want no-store on a member page", cc)
+			}
+			for _, raw := range res.Header.Values("Set-Cookie") {
+				if strings.HasPrefix(raw, "board_session=") {
+					lc := strings.ToLower(raw)
+					if !strings.Contains(lc, "httponly") || !strings.Contains(lc, "samesite=lax") {
+						t.Errorf("session cookie on %s: %q", path, raw)
+					}
+				}
+			}
+		})
+	}
+	t.Run("error pages carry them too", func(t *testing.T) {
+		res := ts.clientT(t).get("/posts")
+		wantStatus(t, "anonymous /posts", res, http.StatusUnauthorized)
+		if !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+			res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("401 page headers: %v", res.Header)
+		}
+	})
+}
+
+// boardState is everything a stray request could change, for before/after
+// comparisons.
+func (ts *testServer) boardState(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT id, email, display_name, role, coalesce(suspended_at, ''), coalesce(password_hash, '') FROM users ORDER BY id`,
+		`SELECT id, title, body, coalesce(hidden_at, '') FROM posts ORDER BY id`,
+		`SELECT id, body, coalesce(hidden_at, '') FROM comments ORDER BY id`,
+		`SELECT id, kind FROM audit_events ORDER BY id`,
+	} {
+		rows, err := ts.DB.Read.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				b.WriteString(toString(v) + "|")
+			}
+			b.WriteString("\n")
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case []byte:
+		return string(x)
+	case string:
+		return x
+	case int64:
+		return itoa(x)
+	case nil:
+		return "NULL"
+	}
+	return "?"
+}
+
+// TestNoStateChangeOnGET sends GET, as the author and as an admin, to the
+// path of every POST route: none of them may change anything.
+func TestNoStateChangeOnGET(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	w := ts.seedCast(t)
+	author := ts.signedIn(t, "alice@example.com", alicePW)
+	admin := ts.signedIn(t, "ada@example.com", adminPW)
+	before := ts.boardState(t)
+	for _, r := range ts.Echo.Routes() {
+		if r.Method != http.MethodPost {
+			continue
+		}
+		id := w.Post.ID
+		switch {
+		case strings.Contains(r.Path, "/comments/") && !strings.HasPrefix(r.Path, "/posts/"):
+			id = w.Comment.ID
+		case strings.Contains(r.Path, "/users/"):
+			id = w.Alice.ID
+		}
+		path := strings.ReplaceAll(r.Path, ":provider", "google")
+		path = paramRe.ReplaceAllString(path, itoa(id))
+		t.Run("GET "+path, func(t *testing.T) {
+			for _, c := range []*client{author.bind(t), admin.bind(t)} {
+				if res := c.get(path); res.Status >= 500 {
+					t.Errorf("GET %s: %d", path, res.Status)
+				}
+			}
+		})
+	}
+	if after := ts.boardState(t); after != before {
+		t.Errorf("GET requests changed the board:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	wantStatus(t, "author still signed in", author.get("/posts"), http.StatusOK)
+	wantStatus(t, "admin still signed in", admin.get("/admin"), http.StatusOK)
+}
