@@ -74,8 +74,8 @@ func (h *Handlers) confirmIdentity(c echo.Context) (string, error) {
 }
 
 func (h *Handlers) recentlyReauthenticated(c echo.Context) bool {
-	until := h.Sessions.GetTime(c.Request().Context(), sessionReauthKey)
-	return time.Now().Before(until)
+	until := h.Sessions.GetInt64(c.Request().Context(), sessionReauthKey)
+	return time.Now().Unix() < until
 }
 
 // changePassword (POST /account/password) sets or changes the password and

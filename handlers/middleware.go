@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -124,7 +125,10 @@ func (h *Handlers) commitSession(c echo.Context) {
 	case scs.Modified:
 		token, expiry, err := sm.Commit(ctx)
 		if err != nil {
+			// The handler's success page would be a lie: answer 500 instead.
 			h.Logger.Error("session commit", "id", c.Get(ctxRequestID), "err", err)
+			c.Response().Header().Del(echo.HeaderLocation)
+			c.Response().Writer = commitFailed{w}
 			return
 		}
 		sm.WriteSessionCookie(ctx, w, token, expiry)
@@ -132,6 +136,17 @@ func (h *Handlers) commitSession(c echo.Context) {
 		sm.WriteSessionCookie(ctx, w, "", time.Time{})
 	}
 }
+
+// commitFailed replaces a response whose session could not be saved.
+type commitFailed struct{ http.ResponseWriter }
+
+func (f commitFailed) WriteHeader(int) {
+	f.Header().Set(echo.HeaderContentType, echo.MIMETextPlainCharsetUTF8)
+	f.ResponseWriter.WriteHeader(http.StatusInternalServerError)
+	io.WriteString(f.ResponseWriter, "The board could not save your session. What you submitted may or may not have been saved: reload the page to check, and sign in again if asked.\n")
+}
+
+func (f commitFailed) Write(b []byte) (int, error) { return len(b), nil }
 
 // currentUser re-reads the signed-in user on every request, so a suspension
 // or role change takes effect on the very next request.

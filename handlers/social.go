@@ -203,6 +203,8 @@ func (h *Handlers) userForIdentity(c echo.Context, p SocialProvider, id *SocialI
 			p.Name(), id.Subject, c.RealIP())
 	case err != nil:
 		return nil, err
+	case account.IsSuspended():
+		return account, nil // finishSignIn refuses it; nothing is linked to a suspended account
 	case models.MayLinkByEmail(id.EmailVerified, account):
 		err := h.Identities.Link(ctx, &models.Identity{UserID: account.ID, Provider: p.Name(), Subject: id.Subject, Email: id.Email},
 			models.Actor{UserID: account.ID, ClientIP: c.RealIP()})
@@ -210,7 +212,7 @@ func (h *Handlers) userForIdentity(c echo.Context, p SocialProvider, id *SocialI
 	}
 	return nil, &pageError{http.StatusConflict, "Not signed in: account exists", "An account with this email already exists",
 		"Someone (perhaps you) already registered " + id.Email + " on this board, and the board cannot be sure that account and this " + p.Label() +
-			" sign-in belong to the same person, so it did not sign you in or connect them. If the account is yours, sign in with its password, then connect " +
+			" sign-in belong to the same person, so it did not sign you in or connect them. If the account is yours, sign in the way you set it up (its password, or the provider you first used), then connect " +
 			p.Label() + " from your account page."}
 }
 
@@ -231,6 +233,10 @@ func (h *Handlers) finishLink(c echo.Context, p SocialProvider, pending *oauthPe
 	if err != nil {
 		return err
 	}
+	// A new way to sign in is a privilege change: the session gets a new token.
+	if err := h.renewSession(c, u); err != nil {
+		return err
+	}
 	h.flash(c, p.Label()+" is now connected: you can sign in with it.")
 	return seeOther(c, "/account")
 }
@@ -247,7 +253,7 @@ func (h *Handlers) finishReauth(c echo.Context, p SocialProvider, id *SocialIden
 	if err != nil {
 		return err
 	}
-	h.Sessions.Put(ctx, sessionReauthKey, time.Now().Add(reauthWindow))
+	h.Sessions.Put(ctx, sessionReauthKey, time.Now().Add(reauthWindow).Unix())
 	h.flash(c, "Confirmed with "+p.Label()+". For the next 5 minutes you can change your profile, set a password or delete your account.")
 	return seeOther(c, "/account")
 }
