@@ -228,7 +228,7 @@ func TestBrowserSocialRefusesExistingEmail(t *testing.T) {
 	}
 	visitor.expectContainsFold("[data-testid=error-kind]", "409", "Not signed in")
 	visitor.expectContains("[data-testid=error-heading]", "An account with this email already exists")
-	visitor.expectContains("[data-testid=error-message]", aliceEmail, "did not sign you in or connect them", "sign in with its password")
+	visitor.expectContains("[data-testid=error-message]", aliceEmail, "did not sign you in or connect them", "sign in the way you set it up")
 	visitor.expectContains("[data-testid=whoami]", "Not signed in")
 	visitor.screenshot("social-409-existing-email")
 
