@@ -50,12 +50,13 @@ type SessionStore struct {
 }
 
 // Record registers a freshly issued session token for a user, and forgets
-// rows whose scs session has expired.
+// rows whose scs session has expired. Rows younger than a minute are kept:
+// their scs row is only written when their own response goes out.
 func (s *SessionStore) Record(ctx context.Context, token string, userID int64, userAgent, clientIP string) error {
 	now := formatTime(time.Now())
 	return s.DB.WithTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND session_hash NOT IN
-			(SELECT token FROM sessions WHERE expiry > julianday('now'))`, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND created_at < ? AND session_hash NOT IN
+			(SELECT token FROM sessions WHERE expiry > julianday('now'))`, userID, formatTime(time.Now().Add(-time.Minute))); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO user_sessions (session_hash, user_id, created_at, last_seen_at, user_agent, client_ip)
@@ -140,18 +141,19 @@ func (s *SessionStore) EndAll(ctx context.Context, userID int64, keep string, wh
 }
 
 // endSessionsTx ends a user's sessions, except keep's, by removing their
-// index rows (see Revoke).
+// index rows (see Revoke). It returns how many were still live.
 func endSessionsTx(ctx context.Context, tx *sql.Tx, userID int64, keep string) (int, error) {
 	keepHash := ""
 	if keep != "" {
 		keepHash = SessionHash(keep)
 	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND session_hash != ?`, userID, keepHash)
-	if err != nil {
+	var live int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM user_sessions us JOIN sessions s ON s.token = us.session_hash
+		WHERE us.user_id = ? AND us.session_hash != ? AND s.expiry > julianday('now')`, userID, keepHash).Scan(&live); err != nil {
 		return 0, err
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	_, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND session_hash != ?`, userID, keepHash)
+	return live, err
 }
 
 func truncateRunes(s string, n int) string {
