@@ -58,19 +58,46 @@ func (h *Handlers) renderAccount(c echo.Context, status int, forms views.Account
 // confirmIdentity checks the re-authentication a sensitive change needs:
 // the current password, or for accounts without one a provider round trip
 // in the last few minutes. It returns the message to show, or "".
+// Wrong passwords here count against the same limits as sign-in, so a
+// stolen session cannot be used to guess the password.
 func (h *Handlers) confirmIdentity(c echo.Context) (string, error) {
 	u := viewer(c)
 	if !u.HasPassword() {
 		if h.recentlyReauthenticated(c) {
 			return "", nil
 		}
-		return "Confirm it is you first: use a connected provider's \"Confirm with …\" button below, then try again within 5 minutes.", nil
+		return "Confirm it is you first: use a connected provider's \"Confirm with …\" button on this page, then try again within 5 minutes.", nil
 	}
-	ok, err := models.CheckPassword(c.FormValue("current_password"), u.PasswordHash)
-	if err != nil || ok {
+	ctx := c.Request().Context()
+	keys := h.throttleKeys(c, u.Email)
+	attempt, wait, err := h.Throttle.Begin(ctx, keys...)
+	if err != nil {
+		return "", err
+	}
+	if wait > 0 {
+		return "", tooManyAttempts(c, wait, "failed sign-ins")
+	}
+	ok, err := h.checkPassword(ctx, c.Request().PostFormValue("current_password"), u.PasswordHash)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		return "", h.Throttle.Succeeded(ctx, attempt, keys[0].Key)
+	}
+	if err := h.audit(c, models.AuditEvent{ActorID: u.ID, Kind: models.AuditReauthFailed, TargetType: "user", TargetID: u.ID}); err != nil {
 		return "", err
 	}
 	return "Your current password is not correct.", nil
+}
+
+// requireConfirmation is confirmIdentity for actions without a form of
+// their own: a failure re-renders the account page with the message.
+func (h *Handlers) requireConfirmation(c echo.Context) error {
+	msg, err := h.confirmIdentity(c)
+	if err != nil || msg == "" {
+		return err
+	}
+	return h.renderAccount(c, http.StatusUnprocessableEntity, views.AccountForms{Methods: views.MethodsForm{Error: msg}})
 }
 
 func (h *Handlers) recentlyReauthenticated(c echo.Context) bool {
@@ -98,7 +125,7 @@ func (h *Handlers) changePassword(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return h.renderAccount(c, http.StatusUnprocessableEntity, views.AccountForms{Password: form})
 	}
-	hash, err := models.HashPassword(password)
+	hash, err := h.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}

@@ -158,6 +158,10 @@ func (h *Handlers) setRole(c echo.Context) error {
 	if role != models.RoleAdmin && role != models.RoleMember {
 		return &pageError{http.StatusUnprocessableEntity, "Invalid input", "Unknown role", "The role must be admin or member. Nothing was changed."}
 	}
+	if role == target.Role {
+		h.flash(c, target.DisplayName+" is already "+string(role)+"; nothing changed.")
+		return seeOther(c, "/admin")
+	}
 	if err := h.Users.SetRole(c.Request().Context(), target.ID, role, actor(c)); err != nil {
 		return err
 	}

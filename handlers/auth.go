@@ -23,7 +23,8 @@ func (h *Handlers) loginForm(c echo.Context) error {
 	if viewer(c) != nil {
 		return seeOther(c, orDefault(next, "/posts"))
 	}
-	return render(c, http.StatusOK, views.Login(h.page(c, "Sign in"), views.LoginForm{Next: next, Providers: h.providers()}))
+	notice, _ := c.Get(ctxSignedOut).(string)
+	return render(c, http.StatusOK, views.Login(h.page(c, "Sign in"), views.LoginForm{Next: next, Notice: notice, Providers: h.providers()}))
 }
 
 func (h *Handlers) login(c echo.Context) error {
@@ -36,15 +37,15 @@ func (h *Handlers) login(c echo.Context) error {
 	}
 	password := c.FormValue("password")
 
-	// Limits are checked before the password, for known and unknown emails
-	// alike, so being throttled reveals nothing about the account.
+	// Limits are checked (and the attempt counted) before the password, for
+	// known and unknown emails alike, so throttling reveals nothing.
 	keys := h.throttleKeys(c, form.Email)
-	wait, err := h.Throttle.RetryAfter(ctx, keys...)
+	attempt, wait, err := h.Throttle.Begin(ctx, keys...)
 	if err != nil {
 		return err
 	}
 	if wait > 0 {
-		return tooManyAttempts(c, wait)
+		return tooManyAttempts(c, wait, "failed sign-ins")
 	}
 
 	u, err := h.Users.ByEmail(ctx, form.Email)
@@ -57,7 +58,7 @@ func (h *Handlers) login(c echo.Context) error {
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	ok, err := models.CheckPassword(password, hash)
+	ok, err := h.checkPassword(ctx, password, hash)
 	if err != nil {
 		return err
 	}
@@ -66,20 +67,21 @@ func (h *Handlers) login(c echo.Context) error {
 		if u != nil {
 			target = u.ID
 		}
-		if err := h.audit(c, models.AuditEvent{Kind: models.AuditSignInFailed, TargetType: "user", TargetID: target, Detail: truncate(form.Email, 100)}); err != nil {
-			return err
+		// Only a well-formed address is kept: people type passwords into the email field.
+		detail := "not an email address"
+		if models.ValidateEmail(form.Email) == "" {
+			detail = form.Email
 		}
-		if err := h.Throttle.Fail(ctx, keys...); err != nil {
+		if err := h.audit(c, models.AuditEvent{Kind: models.AuditSignInFailed, TargetType: "user", TargetID: target, Detail: detail}); err != nil {
 			return err
 		}
 		form.Error = genericSignInError
 		return render(c, http.StatusUnauthorized, views.Login(h.page(c, "Sign in"), form))
 	}
-	if u.IsSuspended() {
-		return models.Decision{Outcome: models.DenyUnavailable,
-			Rule: "Your account is suspended: " + u.SuspendReason + ". Ask an admin if you think this is a mistake."}.Err()
+	if err := models.CanSignIn(u, "").Err(); err != nil {
+		return err
 	}
-	if err := h.Throttle.Reset(ctx, keys[0].Key); err != nil {
+	if err := h.Throttle.Succeeded(ctx, attempt, keys[0].Key); err != nil {
 		return err
 	}
 	if err := h.signIn(c, u, form.Remember, "with password"); err != nil {
@@ -92,6 +94,13 @@ func (h *Handlers) login(c echo.Context) error {
 // with a fresh CSRF token, and records it.
 func (h *Handlers) signIn(c echo.Context, u *models.User, remember bool, how string) error {
 	ctx := c.Request().Context()
+	// Nothing of whoever used this browser before carries over.
+	if err := h.SessionIndex.Forget(ctx, h.Sessions.Token(ctx)); err != nil {
+		return err
+	}
+	if err := h.Sessions.Clear(ctx); err != nil {
+		return err
+	}
 	if err := h.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
@@ -145,13 +154,28 @@ func (h *Handlers) register(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.Register(h.page(c, "Register"), form))
 	}
-	hash, err := models.HashPassword(password)
+	// Every registration attempt counts against the address: it bounds both
+	// argon2id work and probing which emails have accounts.
+	ctx := c.Request().Context()
+	if _, wait, err := h.Throttle.Begin(ctx, h.registerKey(c)); err != nil {
+		return err
+	} else if wait > 0 {
+		return tooManyAttempts(c, wait, "registrations")
+	}
+	emailTaken := models.FieldErrors{"email": "An account with this email already exists. Sign in instead."}
+	if _, err := h.Users.ByEmail(ctx, form.Email); err == nil {
+		form.Errors = emailTaken
+		return render(c, http.StatusUnprocessableEntity, views.Register(h.page(c, "Register"), form))
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	hash, err := h.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
-	u, err := h.Users.Create(c.Request().Context(), models.NewUser{Email: form.Email, DisplayName: form.DisplayName, PasswordHash: hash})
+	u, err := h.Users.Create(ctx, models.NewUser{Email: form.Email, DisplayName: form.DisplayName, PasswordHash: hash})
 	if errors.Is(err, models.ErrConflict) {
-		form.Errors = models.FieldErrors{"email": "An account with this email already exists. Sign in instead."}
+		form.Errors = emailTaken
 		return render(c, http.StatusUnprocessableEntity, views.Register(h.page(c, "Register"), form))
 	}
 	if err != nil {
@@ -197,12 +221,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-func truncate(s string, n int) string {
-	r := []rune(strings.ToValidUTF8(s, "?"))
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return string(r)
 }

@@ -55,6 +55,9 @@ func (h *Handlers) describe(c echo.Context, err error) views.ErrorView {
 	switch {
 	case errors.As(err, &denied):
 		return h.describeDenial(c, denied.Decision)
+	case errors.Is(err, models.ErrConflict):
+		return views.ErrorView{Status: http.StatusConflict, Kind: "Conflict", Heading: "That clashes with something that already exists",
+			Message: "Another record already uses this (for example an email address or a connected account). Nothing was changed."}
 	case errors.Is(err, models.ErrNotFound):
 		return views.ErrorView{Status: http.StatusNotFound, Kind: "Not found", Heading: "Not found",
 			Message: "What you asked for does not exist, or was removed."}

@@ -5,6 +5,7 @@ package handlers
 import (
 	"log/slog"
 	"net"
+	"runtime"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
@@ -38,6 +39,9 @@ type Deps struct {
 // Handlers holds the dependencies; its methods are the route handlers.
 type Handlers struct {
 	Deps
+	// argonSlots bounds concurrent argon2id runs (19 MiB each), so a burst
+	// of sign-ins queues instead of exhausting memory.
+	argonSlots chan struct{}
 }
 
 // New builds the echo server with every route and middleware.
@@ -52,7 +56,7 @@ func New(d Deps) *echo.Echo {
 			panic("handlers.New: Deps." + name + " is nil")
 		}
 	}
-	h := &Handlers{Deps: d}
+	h := &Handlers{Deps: d, argonSlots: make(chan struct{}, runtime.NumCPU())}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = h.handleError

@@ -89,6 +89,9 @@ type client struct {
 	t  *testing.T
 	ts *testServer
 	hc *http.Client
+	// password is the one this client last signed in with, for forms that
+	// ask for the current password again.
+	password string
 }
 
 func (ts *testServer) newClient() *client {
@@ -173,6 +176,7 @@ func (c *client) login(email, password string) {
 	if res.Status != http.StatusSeeOther {
 		c.t.Fatalf("login %s: status %d, want 303\n%s", email, res.Status, res.Body)
 	}
+	c.password = password
 }
 
 // sessionCookie is the current value of the session cookie ("" if none).

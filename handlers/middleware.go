@@ -220,7 +220,7 @@ func (h *Handlers) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		want := h.Sessions.GetString(c.Request().Context(), sessionCSRFKey)
 		got := c.Request().Header.Get("X-CSRF-Token")
 		if got == "" {
-			got = c.FormValue("_csrf")
+			got = c.Request().PostFormValue("_csrf")
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			return errCSRF
@@ -235,6 +235,11 @@ func (h *Handlers) csrfToken(ctx context.Context) string {
 	if token == "" {
 		token = randomToken(32)
 		h.Sessions.Put(ctx, sessionCSRFKey, token)
+		// A visitor's session exists only to carry this token: keep it
+		// short. Signing in renews the token and the full lifetime.
+		if h.Sessions.GetInt64(ctx, sessionUserKey) == 0 {
+			h.Sessions.SetDeadline(ctx, time.Now().Add(anonymousSessionLifetime))
+		}
 	}
 	return token
 }

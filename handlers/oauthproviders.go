@@ -25,7 +25,9 @@ type SocialProvider interface {
 	AuthOrigin() string // origin of the authorize page, allowed in CSP form-action
 	// AuthCodeURL is where the browser goes to sign in, carrying state, the
 	// PKCE S256 challenge for verifier, and (for OpenID Connect) nonce.
-	AuthCodeURL(ctx context.Context, state, verifier, nonce string) (string, error)
+	// fresh asks the provider to make the person sign in again, not reuse
+	// a sign-in it remembers (for re-authentication).
+	AuthCodeURL(ctx context.Context, state, verifier, nonce string, fresh bool) (string, error)
 	// Identify exchanges the code (with the client secret and the PKCE
 	// verifier) and returns who the provider says signed in.
 	Identify(ctx context.Context, code, verifier, nonce string) (*SocialIdentity, error)
@@ -83,11 +85,15 @@ func (g *Google) discover(ctx context.Context) (*oidc.Provider, error) {
 	return g.provider, nil
 }
 
-func (g *Google) AuthCodeURL(ctx context.Context, state, verifier, nonce string) (string, error) {
+func (g *Google) AuthCodeURL(ctx context.Context, state, verifier, nonce string, fresh bool) (string, error) {
 	if _, err := g.discover(ctx); err != nil {
 		return "", err
 	}
-	return g.config.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)), nil
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)}
+	if fresh {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"), oauth2.SetAuthURLParam("max_age", "0"))
+	}
+	return g.config.AuthCodeURL(state, opts...), nil
 }
 
 func (g *Google) Identify(ctx context.Context, code, verifier, nonce string) (*SocialIdentity, error) {
@@ -110,6 +116,9 @@ func (g *Google) Identify(ctx context.Context, code, verifier, nonce string) (*S
 	}
 	if !hmac.Equal([]byte(idToken.Nonce), []byte(nonce)) {
 		return nil, errNonceMismatch
+	}
+	if idToken.Subject == "" {
+		return nil, errors.New("google id token has no subject")
 	}
 	var claims struct {
 		Email         string `json:"email"`
@@ -145,8 +154,12 @@ func (f *Facebook) Name() string       { return "facebook" }
 func (f *Facebook) Label() string      { return "Facebook" }
 func (f *Facebook) AuthOrigin() string { return origin(f.config.Endpoint.AuthURL) }
 
-func (f *Facebook) AuthCodeURL(_ context.Context, state, verifier, _ string) (string, error) {
-	return f.config.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), nil
+func (f *Facebook) AuthCodeURL(_ context.Context, state, verifier, _ string, fresh bool) (string, error) {
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
+	if fresh {
+		opts = append(opts, oauth2.SetAuthURLParam("auth_type", "reauthenticate"))
+	}
+	return f.config.AuthCodeURL(state, opts...), nil
 }
 
 func (f *Facebook) Identify(ctx context.Context, code, verifier, _ string) (*SocialIdentity, error) {

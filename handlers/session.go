@@ -11,6 +11,8 @@ import (
 const (
 	SessionIdleTimeout = 48 * time.Hour
 	SessionLifetime    = 30 * 24 * time.Hour
+	// anonymousSessionLifetime bounds sessions that only carry a CSRF token.
+	anonymousSessionLifetime = 2 * time.Hour
 )
 
 // NewSessionManager configures scs over store with the board's cookie policy:

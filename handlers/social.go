@@ -83,7 +83,12 @@ func (h *Handlers) startReauth(c echo.Context) error {
 
 // startLink (POST /account/identities/:provider/link) begins linking a
 // provider to the signed-in account: the same round trip, bound to the user.
+// Adding a way to sign in needs the password (or a fresh provider sign-in):
+// otherwise a stolen session could plant the thief's own identity.
 func (h *Handlers) startLink(c echo.Context) error {
+	if err := h.requireConfirmation(c); err != nil {
+		return err
+	}
 	return h.startOAuth(c, oauthPending{LinkUser: viewer(c).ID})
 }
 
@@ -97,7 +102,7 @@ func (h *Handlers) startOAuth(c echo.Context, pending oauthPending) error {
 	pending.Nonce = randomToken(32)
 	pending.Next = safeNext(c.FormValue("next"))
 	pending.Expires = time.Now().Add(oauthTTL)
-	target, err := p.AuthCodeURL(c.Request().Context(), pending.State, pending.Verifier, pending.Nonce)
+	target, err := p.AuthCodeURL(c.Request().Context(), pending.State, pending.Verifier, pending.Nonce, pending.Reauth)
 	if err != nil {
 		return h.providerFailed(c, p, err)
 	}
@@ -167,9 +172,8 @@ func (h *Handlers) finishSignIn(c echo.Context, p SocialProvider, pending *oauth
 	if err != nil {
 		return err
 	}
-	if u.IsSuspended() {
-		return models.Decision{Outcome: models.DenyUnavailable,
-			Rule: "Your account is suspended: " + u.SuspendReason + ". Signing in through " + p.Label() + " does not change that."}.Err()
+	if err := models.CanSignIn(u, p.Label()).Err(); err != nil {
+		return err
 	}
 	if err := h.signIn(c, u, false, "via "+p.Name()); err != nil {
 		return err
@@ -195,7 +199,7 @@ func (h *Handlers) userForIdentity(c echo.Context, p SocialProvider, id *SocialI
 	account, err := h.Users.ByEmail(ctx, id.Email)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		name := strings.TrimSpace(truncate(id.Name, models.MaxDisplayName))
+		name := strings.TrimSpace(models.Truncate(id.Name, models.MaxDisplayName))
 		if models.ValidateDisplayName(name) != "" {
 			name = strings.SplitN(id.Email, "@", 2)[0]
 		}
@@ -263,6 +267,9 @@ func (h *Handlers) finishReauth(c echo.Context, p SocialProvider, id *SocialIden
 func (h *Handlers) unlink(c echo.Context) error {
 	p, err := h.provider(c)
 	if err != nil {
+		return err
+	}
+	if err := h.requireConfirmation(c); err != nil {
 		return err
 	}
 	err = h.Identities.Unlink(c.Request().Context(), viewer(c).ID, p.Name(), actor(c))

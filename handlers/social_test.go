@@ -829,7 +829,7 @@ func TestSocialUnlink(t *testing.T) {
 	if f := sx.linkWith(t, c, "google", socialWho{Email: "pat@example.com", Name: "Pat", Verified: true}); f.Final.Status != http.StatusSeeOther {
 		t.Fatalf("link: %d", f.Final.Status)
 	}
-	res := c.post("/account/identities/google/unlink", nil)
+	res := c.post("/account/identities/google/unlink", url.Values{"current_password": {c.password}})
 	if res.Status != http.StatusSeeOther || res.Location() != "/account" {
 		t.Fatalf("unlink: %d to %q, want 303 to /account\n%s", res.Status, res.Location(), socialClip(res.Body))
 	}
@@ -853,7 +853,13 @@ func TestSocialUnlink(t *testing.T) {
 	o := sx.browser(t)
 	sx.signInWith(t, o, "google", socialWho{Email: "olly@example.com", Name: "Olly Only", Verified: true}, "")
 	olly := sx.userByEmail(t, "olly@example.com")
+	// Without a password, changing sign-in methods needs a fresh provider sign-in.
 	res = o.post("/account/identities/google/unlink", nil)
+	socialWantPage(t, "unlink without re-authentication", res, http.StatusUnprocessableEntity, "Confirm it is you first")
+	if f := sx.roundTrip(t, o, "/account/reauth/google", "", socialWho{Email: "olly@example.com", Name: "Olly Only", Verified: true}); f.Final.Location() != "/account" {
+		t.Fatalf("re-authentication: %d to %q", f.Final.Status, f.Final.Location())
+	}
+	res = o.post("/account/identities/google/unlink", url.Values{"current_password": {o.password}})
 	socialWantPage(t, "unlinking the only sign-in method", res, http.StatusConflict, "This is your only way to sign in")
 	if ids := sx.identitiesOf(t, olly.ID); len(ids) != 1 || ids[0].Provider != "google" {
 		t.Errorf("identities after a refused unlink: %+v", ids)
@@ -870,7 +876,7 @@ func TestSocialUnlink(t *testing.T) {
 	if ids := sx.identitiesOf(t, olly.ID); len(ids) != 2 {
 		t.Fatalf("identities %+v, want google and facebook", ids)
 	}
-	res = o.post("/account/identities/google/unlink", nil)
+	res = o.post("/account/identities/google/unlink", url.Values{"current_password": {o.password}})
 	if res.Status != http.StatusSeeOther {
 		t.Errorf("unlink google with facebook left: %d\n%s", res.Status, socialClip(res.Body))
 	}
@@ -878,7 +884,7 @@ func TestSocialUnlink(t *testing.T) {
 	if len(ids) != 1 || ids[0].Provider != "facebook" {
 		t.Errorf("identities %+v, want facebook only", ids)
 	}
-	res = o.post("/account/identities/facebook/unlink", nil)
+	res = o.post("/account/identities/facebook/unlink", url.Values{"current_password": {o.password}})
 	socialWantPage(t, "unlinking the last provider", res, http.StatusConflict, "This is your only way to sign in")
 	if ids := sx.identitiesOf(t, olly.ID); len(ids) != 1 {
 		t.Errorf("identities %+v, want facebook kept", ids)

@@ -213,6 +213,9 @@ func (sx *socialServer) startSocial(t *testing.T, c *client, path, next string) 
 	if next != "" {
 		form.Set("next", next)
 	}
+	if strings.HasPrefix(path, "/account/") && c.password != "" {
+		form.Set("current_password", c.password) // connecting a provider asks for it
+	}
 	res := c.post(path, form)
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("POST %s: status %d, want 303 to the stand-in\n%s", path, res.Status, socialClip(res.Body))

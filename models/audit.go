@@ -150,6 +150,30 @@ func (s *AuditStore) List(ctx context.Context, f AuditFilter, limit int) (*Audit
 	return page, nil
 }
 
+// Head returns the newest event's id and hash ("" when the log is empty).
+// The chain makes each hash commit to every row before it, so a head noted
+// outside the database later proves those rows were neither edited nor
+// removed, which the chain alone cannot show for the newest rows.
+func (s *AuditStore) Head(ctx context.Context) (int64, string, error) {
+	var id int64
+	var hash string
+	err := s.DB.Read.QueryRowContext(ctx, `SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1`).Scan(&id, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	return id, hash, err
+}
+
+// HashAt returns the stored hash of event id, or ErrNotFound.
+func (s *AuditStore) HashAt(ctx context.Context, id int64) (string, error) {
+	var hash string
+	err := s.DB.Read.QueryRowContext(ctx, `SELECT hash FROM audit_events WHERE id = ?`, id).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return hash, err
+}
+
 // ErrAuditChainBroken is returned by Verify with the first bad row's id.
 type ErrAuditChainBroken struct{ ID int64 }
 
@@ -188,5 +212,5 @@ func AuditKinds() []AuditKind {
 	return []AuditKind{AuditSignIn, AuditSignInFailed, AuditSignOut, AuditRegister, AuditPostHidden, AuditPostRestored,
 		AuditCommentHidden, AuditCommentRestored, AuditUserSuspended, AuditUserReinstated, AuditRoleGranted, AuditRoleRevoked,
 		AuditIdentityLinked, AuditIdentityUnlinked, AuditSessionRevoked, AuditSessionsEnded, AuditPasswordChanged,
-		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted}
+		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed}
 }

@@ -190,6 +190,19 @@ func CanManageUser(actor, target *User) Decision {
 	return allow
 }
 
+// CanSignIn: a suspended member may not start a session by any method.
+// via names the method for the explanation, e.g. "Google" ("" for a password).
+func CanSignIn(u *User, via string) Decision {
+	if !u.IsSuspended() {
+		return allow
+	}
+	rule := "Your account is suspended: " + u.SuspendReason + "."
+	if via != "" {
+		rule += " Signing in through " + via + " does not change that."
+	}
+	return Decision{DenyUnavailable, rule + " Ask an admin if you think this is a mistake."}
+}
+
 // CanRemoveSignInMethod: removing one of an account's identities must leave
 // a password or another identity, so nobody locks themselves out.
 func CanRemoveSignInMethod(hasPassword bool, identities int) bool {

@@ -19,6 +19,7 @@ const (
 	AuditEmailChanged    AuditKind = "email_changed"
 	AuditNameChanged     AuditKind = "display_name_changed"
 	AuditAccountDeleted  AuditKind = "account_deleted"
+	AuditReauthFailed    AuditKind = "reauth_failed"
 )
 
 const (
@@ -55,12 +56,13 @@ type SessionStore struct {
 func (s *SessionStore) Record(ctx context.Context, token string, userID int64, userAgent, clientIP string) error {
 	now := formatTime(time.Now())
 	return s.DB.WithTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND created_at < ? AND session_hash NOT IN
-			(SELECT token FROM sessions WHERE expiry > julianday('now'))`, userID, formatTime(time.Now().Add(-time.Minute))); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND created_at < ? AND NOT EXISTS
+			(SELECT 1 FROM sessions s WHERE s.token = user_sessions.session_hash AND s.expiry > julianday('now'))`,
+			userID, formatTime(time.Now().Add(-time.Minute))); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO user_sessions (session_hash, user_id, created_at, last_seen_at, user_agent, client_ip)
-			VALUES (?, ?, ?, ?, ?, ?)`, SessionHash(token), userID, now, now, truncateRunes(userAgent, maxUserAgent), clientIP)
+			VALUES (?, ?, ?, ?, ?, ?)`, SessionHash(token), userID, now, now, Truncate(userAgent, maxUserAgent), clientIP)
 		return err
 	})
 }
@@ -154,12 +156,4 @@ func endSessionsTx(ctx context.Context, tx *sql.Tx, userID int64, keep string) (
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND session_hash != ?`, userID, keepHash)
 	return live, err
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }

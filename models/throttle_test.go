@@ -74,7 +74,7 @@ func TestThrottleLimitRetryAfterAndReset(t *testing.T) {
 		t.Errorf("same key with limit 4 after 3 failures: RetryAfter = %v, want 0", d)
 	}
 
-	if err := th.Reset(context.Background(), acct.Key); err != nil {
+	if err := th.Succeeded(context.Background(), models.Attempt{}, acct.Key); err != nil {
 		t.Fatal(err)
 	}
 	if d := retryAfter(t, th, acct); d != 0 {
@@ -83,7 +83,7 @@ func TestThrottleLimitRetryAfterAndReset(t *testing.T) {
 	if n := e.failureRows(t, acct.Key); n != 0 {
 		t.Errorf("after Reset: %d rows for the key, want 0", n)
 	}
-	if err := th.Reset(context.Background(), "account:nobody@example.com"); err != nil {
+	if err := th.Succeeded(context.Background(), models.Attempt{}, "account:nobody@example.com"); err != nil {
 		t.Errorf("Reset of a key with no failures: %v", err)
 	}
 
@@ -94,7 +94,7 @@ func TestThrottleLimitRetryAfterAndReset(t *testing.T) {
 	if retryAfter(t, th, acct) == 0 || retryAfter(t, th, addr) == 0 {
 		t.Fatal("after 3 failures against both keys, both should be limited")
 	}
-	if err := th.Reset(context.Background(), acct.Key); err != nil {
+	if err := th.Succeeded(context.Background(), models.Attempt{}, acct.Key); err != nil {
 		t.Fatal(err)
 	}
 	if d := retryAfter(t, th, acct); d != 0 {
@@ -191,5 +191,54 @@ func TestThrottleSurvivesReopen(t *testing.T) {
 	}
 	if d := retryAfter(t, th2, models.ThrottleKey{Key: "account:other@example.com", Limit: 2}); d != 0 {
 		t.Errorf("another key after reopening: %v, want 0", d)
+	}
+}
+
+// Parallel guesses cannot all pass the check before any is counted: Begin
+// checks and counts in one write transaction.
+func TestThrottleBeginIsAtomicUnderParallelGuesses(t *testing.T) {
+	e := newEnv(t)
+	th := &models.Throttle{DB: e.DB, Window: time.Minute}
+	acct := models.ThrottleKey{Key: "account:par@example.com", Limit: 5}
+	const guesses = 40
+	admitted := make(chan bool, guesses)
+	for range guesses {
+		go func() {
+			_, wait, err := th.Begin(context.Background(), acct)
+			if err != nil {
+				t.Error(err)
+			}
+			admitted <- wait == 0
+		}()
+	}
+	n := 0
+	for range guesses {
+		if <-admitted {
+			n++
+		}
+	}
+	if n != acct.Limit {
+		t.Fatalf("%d of %d parallel guesses were admitted, want exactly the limit %d", n, guesses, acct.Limit)
+	}
+}
+
+// A successful attempt is not left counted as a failure against the address.
+func TestThrottleSucceededUncountsTheAttempt(t *testing.T) {
+	e := newEnv(t)
+	th := &models.Throttle{DB: e.DB, Window: time.Minute}
+	acct := models.ThrottleKey{Key: "account:ok@example.com", Limit: 5}
+	addr := models.ThrottleKey{Key: "addr:192.0.2.9", Limit: 5}
+	a, wait, err := th.Begin(context.Background(), acct, addr)
+	if err != nil || wait != 0 {
+		t.Fatalf("Begin: wait %v, err %v", wait, err)
+	}
+	if got := e.failureRows(t, addr.Key); got != 1 {
+		t.Fatalf("during the attempt the address has %d failure rows, want 1", got)
+	}
+	if err := th.Succeeded(context.Background(), a, acct.Key); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.failureRows(t, addr.Key) + e.failureRows(t, acct.Key); got != 0 {
+		t.Fatalf("after success %d failure rows remain, want 0", got)
 	}
 }

@@ -49,6 +49,17 @@ func (f FieldErrors) check(field, msg string) {
 	}
 }
 
+// Truncate cuts s to at most n runes, replacing invalid UTF-8, for values
+// the board stores or keys on but did not validate (user agents, names
+// from providers).
+func Truncate(s string, n int) string {
+	r := []rune(strings.ToValidUTF8(s, "\uFFFD"))
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return string(r)
+}
+
 // ValidateEmail returns a message for a malformed address, or "".
 func ValidateEmail(email string) string {
 	if msg := checkText(email, "Email", MaxEmail, false); msg != "" {

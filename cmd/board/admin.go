@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"board/models"
 )
@@ -62,14 +64,17 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 // auditCommand verifies the audit log's hash chain and names the first row
-// that was changed, inserted or removed.
+// that was changed or inserted. With -expect-head ID:HASH (a head printed
+// earlier and kept elsewhere) it also proves nothing up to that event was
+// rewritten or cut off.
 func auditCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) < 1 || args[0] != "verify" {
-		return errors.New("usage: board audit verify [-db FILE]")
+		return errors.New("usage: board audit verify [-db FILE] [-expect-head ID:HASH]")
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbPath := fs.String("db", envOr(getenv, "BOARD_DB", "board.db"), "SQLite database file (BOARD_DB)")
+	expect := fs.String("expect-head", "", "ID:HASH of a head printed earlier; fails if that event is gone or changed")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -87,6 +92,31 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "audit: %d events, hash chain intact\n", n)
+	id, hash, err := st.audit.Head(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "audit: %d events, hash chain intact; head %d:%s\n", n, id, hash)
+	if *expect == "" {
+		return nil
+	}
+	wantID, wantHash, ok := strings.Cut(*expect, ":")
+	eid, perr := strconv.ParseInt(wantID, 10, 64)
+	if !ok || perr != nil {
+		return fmt.Errorf("-expect-head %q: want ID:HASH as printed by audit verify", *expect)
+	}
+	got, err := st.audit.HashAt(ctx, eid)
+	if errors.Is(err, models.ErrNotFound) {
+		fmt.Fprintf(stdout, "audit: event %d is GONE: the log was cut back\n", eid)
+		return fmt.Errorf("audit event %d missing", eid)
+	}
+	if err != nil {
+		return err
+	}
+	if got != wantHash {
+		fmt.Fprintf(stdout, "audit: event %d has a different hash: the log up to it was rewritten\n", eid)
+		return fmt.Errorf("audit event %d rewritten", eid)
+	}
+	fmt.Fprintf(stdout, "audit: expected head %d matches: nothing up to it was changed or removed\n", eid)
 	return nil
 }

@@ -176,3 +176,39 @@ func TestAuditVerifyEmptyLogAndUsage(t *testing.T) {
 		t.Error("`board audit check`: no error")
 	}
 }
+
+// The chain alone cannot notice the newest rows being cut off, or the whole
+// chain being recomputed; a head noted earlier, outside the database, can.
+func TestAuditVerifyExpectHead(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "board.db")
+	wantIntact(t, "new database", dbPath, 0) // creates and migrates the file
+	d := openRaw(t, dbPath)
+	for i, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		mustExec(t, d, `INSERT INTO users (email, display_name, created_at) VALUES (?, ?, '2026-01-01T00:00:00Z')`, email, fmt.Sprint("U", i))
+		if _, err := runCLI(t, "admin", "grant", email, "-db", dbPath); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := auditVerify(t, dbPath)
+	m := regexp.MustCompile(`head (\d+):([0-9a-f]{64})`).FindStringSubmatch(out)
+	if err != nil || m == nil || m[1] != "3" {
+		t.Fatalf("audit verify: %v, %q; want an intact chain with head 3:HASH", err, out)
+	}
+	head := m[1] + ":" + m[2]
+
+	out, err = runCLI(t, "audit", "verify", "-db", dbPath, "-expect-head", head)
+	if err != nil || !strings.Contains(out, "expected head 3 matches") {
+		t.Fatalf("untouched log with its own head: %v, %q", err, out)
+	}
+	// Cutting off the newest event leaves a chain that verifies on its own...
+	mustExec(t, d, `DELETE FROM audit_events WHERE id = 3`)
+	wantIntact(t, "after cutting off the newest event", dbPath, 2)
+	// ...but not against the head noted before.
+	out, err = runCLI(t, "audit", "verify", "-db", dbPath, "-expect-head", head)
+	if err == nil || !strings.Contains(out, "event 3 is GONE") {
+		t.Errorf("cut-back log against the old head: %v, %q; want event 3 reported gone", err, out)
+	}
+	if _, err := runCLI(t, "audit", "verify", "-db", dbPath, "-expect-head", "nonsense"); err == nil {
+		t.Error("-expect-head nonsense: no error")
+	}
+}

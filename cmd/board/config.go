@@ -44,12 +44,7 @@ const (
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(key, def string) string {
-		if v := getenv(key); v != "" {
-			return v
-		}
-		return def
-	}
+	env := func(key, def string) string { return envOr(getenv, key, def) }
 	var c config
 	var proxies string
 	fs.StringVar(&c.Addr, "addr", env("BOARD_ADDR", "127.0.0.1:8080"), "listen address (BOARD_ADDR)")

@@ -108,6 +108,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	// A copy of the audit head outside the database: with it, `board audit
+	// verify -expect-head` can prove no older event was rewritten or removed.
+	if id, hash, err := st.audit.Head(ctx); err == nil && id > 0 {
+		logger.Info("audit head", "event", id, "hash", hash)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "board: listening on %s (database %s)\n", baseURL, cfg.DBPath)

@@ -1,6 +1,6 @@
 -- Accounts, content, moderation audit and the scs session table.
--- AUTOINCREMENT: a deleted member's id is never reused, so audit rows and
--- stale session cookies can never point at someone else.
+-- AUTOINCREMENT on users, posts and comments: a deleted row's id is never
+-- reused, so audit rows, links and stale cookies never point at something else.
 CREATE TABLE users (
 	id             INTEGER PRIMARY KEY AUTOINCREMENT,
 	email          TEXT    NOT NULL UNIQUE COLLATE NOCASE,
@@ -14,7 +14,7 @@ CREATE TABLE users (
 );
 
 CREATE TABLE posts (
-	id            INTEGER PRIMARY KEY,
+	id            INTEGER PRIMARY KEY AUTOINCREMENT,
 	author_id     INTEGER REFERENCES users (id) ON DELETE SET NULL,
 	title         TEXT    NOT NULL,
 	body          TEXT    NOT NULL,
@@ -31,7 +31,7 @@ CREATE INDEX posts_author_idx ON posts (author_id, id);
 CREATE INDEX posts_hidden_author_idx ON posts (author_id, id) WHERE hidden_at IS NOT NULL;
 
 CREATE TABLE comments (
-	id            INTEGER PRIMARY KEY,
+	id            INTEGER PRIMARY KEY AUTOINCREMENT,
 	post_id       INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
 	author_id     INTEGER REFERENCES users (id) ON DELETE SET NULL,
 	body          TEXT    NOT NULL,

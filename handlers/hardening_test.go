@@ -1,0 +1,163 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"board/models"
+)
+
+// A stolen session must not be enough to add the thief's own way in:
+// connecting a provider asks for the current password, wrong guesses are
+// audited and count against the sign-in limit.
+func TestLinkNeedsCurrentPassword(t *testing.T) {
+	sx := newSocialServer(t, socialOptions{})
+	sx.createUser("pam@example.com", "Pam", "pam-password-123", models.RoleMember)
+	c := sx.browser(t)
+	c.login("pam@example.com", "pam-password-123")
+	pam := sx.userByEmail(t, "pam@example.com")
+
+	for _, path := range []string{"/account/identities/google/link", "/account/identities/google/unlink"} {
+		res := c.post(path, url.Values{"current_password": {"not-pams-password"}})
+		socialWantPage(t, path+" with a wrong password", res, http.StatusUnprocessableEntity, "Your current password is not correct.")
+		if loc := res.Location(); loc != "" {
+			t.Errorf("%s with a wrong password redirected to %q", path, loc)
+		}
+	}
+	if got := sx.auditCount(t, models.AuditReauthFailed, pam.ID, ""); got != 2 {
+		t.Errorf("reauth_failed audited %d times, want 2", got)
+	}
+	// Three more wrong guesses reach the account's limit of five; then even
+	// the right password is refused with 429 until the window passes.
+	for range 3 {
+		c.post("/account/identities/google/link", url.Values{"current_password": {"guess"}})
+	}
+	res := c.post("/account/identities/google/link", url.Values{"current_password": {"pam-password-123"}})
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("6th attempt: status %d, Retry-After %q; want 429 with Retry-After", res.Status, res.Header.Get("Retry-After"))
+	}
+	if ids := sx.identitiesOf(t, pam.ID); len(ids) != 0 {
+		t.Errorf("identities after refused links: %+v", ids)
+	}
+}
+
+// Re-authentication asks the provider for a fresh sign-in, not a remembered one.
+func TestReauthAsksProviderForFreshSignIn(t *testing.T) {
+	sx := newSocialServer(t, socialOptions{})
+	c := sx.browser(t)
+	sx.signInWith(t, c, "google", socialWho{Email: "rita@example.com", Name: "Rita", Verified: true}, "")
+	_, authURL := sx.startSocial(t, c, "/account/reauth/google", "")
+	if got := socialQueryParam(t, authURL, "prompt"); got != "login" {
+		t.Errorf("reauth authorize URL prompt=%q, want login (%s)", got, authURL)
+	}
+	_, authURL = sx.startSocial(t, sx.browser(t), "/auth/google", "")
+	if got := socialQueryParam(t, authURL, "prompt"); got != "" {
+		t.Errorf("plain sign-in asks prompt=%q; only re-authentication should", got)
+	}
+}
+
+// Parallel wrong passwords cannot all slip past the limit before any is counted.
+func TestParallelGuessesHitTheLimit(t *testing.T) {
+	ts := newTestServer(t)
+	ts.createUser("par@example.com", "Par", "par-password-123", models.RoleMember)
+	const guesses = 20
+	clients := make([]*client, guesses)
+	tokens := make([]string, guesses)
+	for i := range clients {
+		clients[i] = ts.clientT(t)
+		tokens[i] = clients[i].csrf()
+	}
+	statuses := make(chan int, guesses)
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := c.tryDo(formRequest(t, ts.URL+"/login", url.Values{
+				"_csrf": {tokens[i]}, "email": {"par@example.com"}, "password": {"wrong-guess-123"}}))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			statuses <- res.Status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	counts := map[int]int{}
+	for s := range statuses {
+		counts[s]++
+	}
+	if counts[http.StatusUnauthorized] != 5 || counts[http.StatusTooManyRequests] != guesses-5 {
+		t.Fatalf("statuses %v: want exactly 5 checked (401) and the rest refused (429)", counts)
+	}
+}
+
+// Registrations are limited per address: each one costs an argon2id hash
+// and could probe which emails have accounts.
+func TestRegistrationIsThrottledPerAddress(t *testing.T) {
+	ts := newTestServer(t)
+	ts.createUser("taken@example.com", "Taken", "taken-password-123", models.RoleMember)
+	c := ts.newClient()
+	for i := range 10 {
+		res := c.post("/register", url.Values{"email": {"taken@example.com"}, "display_name": {"X"}, "password": {"long-enough-pass-" + string(rune('a'+i))}})
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("attempt %d: status %d, want 422 (email taken)", i+1, res.Status)
+		}
+	}
+	res := c.post("/register", url.Values{"email": {"new@example.com"}, "display_name": {"New"}, "password": {"long-enough-pass-z"}})
+	if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Body, "Too many registrations") {
+		t.Fatalf("11th registration: status %d, want 429 Too many registrations", res.Status)
+	}
+	if _, err := ts.Users.ByEmail(context.Background(), "new@example.com"); err == nil {
+		t.Error("the refused registration created an account")
+	}
+}
+
+// A visitor who only looked at the sign-in page holds a short-lived session,
+// not one that lasts as long as a member's.
+func TestAnonymousSessionsAreShortLived(t *testing.T) {
+	ts := newTestServer(t)
+	ts.newClient().get("/login")
+	var expiry float64
+	if err := ts.DB.Read.QueryRow(`SELECT max(expiry) - julianday('now') FROM sessions`).Scan(&expiry); err != nil {
+		t.Fatal(err)
+	}
+	if left := time.Duration(expiry * 24 * float64(time.Hour)); left <= 0 || left > 3*time.Hour {
+		t.Fatalf("anonymous session expires in %v, want at most a few hours", left)
+	}
+}
+
+// Whoever used the browser before leaves nothing in the next member's session.
+func TestSignInStartsWithAnEmptySession(t *testing.T) {
+	sx := newSocialServer(t, socialOptions{})
+	sx.createUser("una@example.com", "Una", "una-password-123", models.RoleMember)
+	c := sx.browser(t)
+	// A provider-only member confirms with Google (unlocking sensitive
+	// changes for 5 minutes), then signs out... or simply hands the
+	// browser over: the next person signs in on the same session.
+	sx.signInWith(t, c, "google", socialWho{Email: "vic@example.com", Name: "Vic", Verified: true}, "")
+	sx.roundTrip(t, c, "/account/reauth/google", "", socialWho{Email: "vic@example.com", Name: "Vic", Verified: true})
+	if _, _, values := sx.sessionValues(t, c); values["reauth_until"] == nil {
+		t.Fatal("setup: re-authentication left no mark in the session")
+	}
+	c.login("una@example.com", "una-password-123")
+	if _, _, values := sx.sessionValues(t, c); values["reauth_until"] != nil {
+		t.Errorf("Vic's re-authentication carried over into Una's session: %v", socialKeys(values))
+	}
+}
+
+func formRequest(t *testing.T, target string, form url.Values) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
+}
