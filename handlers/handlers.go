@@ -15,19 +15,11 @@ import (
 
 // Deps is everything the handlers need; there is no package-level state.
 type Deps struct {
-	Users      *models.UserStore
-	Posts      *models.PostStore
-	Comments   *models.CommentStore
-	Audit      *models.AuditStore
-	Identities *models.IdentityStore
-	// SessionIndex lists each member's scs sessions, so they can be revoked.
-	SessionIndex *models.SessionStore
-	// Throttle limits failed sign-ins per account and per client address.
-	Throttle *models.Throttle
-	// Social are the configured "Sign in with …" providers, in button order.
-	Social   []SocialProvider
+	*models.Stores
 	Sessions *scs.SessionManager
 	Logger   *slog.Logger
+	// Social are the configured "Sign in with …" providers, in button order.
+	Social []SocialProvider
 	// HTTPS turns on HSTS; it is true when the base URL is https.
 	HTTPS bool
 	// TrustedProxies may set X-Forwarded-For; nobody else can choose their address.
@@ -49,12 +41,8 @@ func New(d Deps) *echo.Echo {
 	if d.BodyLimit == "" {
 		d.BodyLimit = "256K"
 	}
-	for name, missing := range map[string]bool{"Users": d.Users == nil, "Posts": d.Posts == nil, "Comments": d.Comments == nil,
-		"Audit": d.Audit == nil, "Identities": d.Identities == nil, "SessionIndex": d.SessionIndex == nil,
-		"Throttle": d.Throttle == nil, "Sessions": d.Sessions == nil, "Logger": d.Logger == nil} {
-		if missing {
-			panic("handlers.New: Deps." + name + " is nil")
-		}
+	if d.Stores == nil || d.Sessions == nil || d.Logger == nil {
+		panic("handlers.New: Deps.Stores, Sessions and Logger are required")
 	}
 	h := &Handlers{Deps: d, argonSlots: make(chan struct{}, runtime.NumCPU())}
 	e := echo.New()

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/labstack/echo/v4"
@@ -24,41 +25,46 @@ import (
 // testServer is the real board (real handlers, real SQLite file in a temp
 // dir) behind httptest.
 type testServer struct {
-	t        *testing.T
-	URL      string
-	DB       *db.DB
-	Users    *models.UserStore
-	Posts    *models.PostStore
-	Comments *models.CommentStore
-	Audit    *models.AuditStore
-	Echo     *echo.Echo
+	t   *testing.T
+	URL string
+	DB  *db.DB
+	*models.Stores
+	Echo *echo.Echo
 }
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	d, err := db.Open(filepath.Join(t.TempDir(), "board.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{t: t, DB: d,
-		Users: &models.UserStore{DB: d}, Posts: &models.PostStore{DB: d},
-		Comments: &models.CommentStore{DB: d}, Audit: &models.AuditStore{DB: d}}
-	ts.Echo = handlers.New(handlers.Deps{
-		Users: ts.Users, Posts: ts.Posts, Comments: ts.Comments, Audit: ts.Audit,
-		Identities:   &models.IdentityStore{DB: d},
-		SessionIndex: &models.SessionStore{DB: d},
-		Throttle:     &models.Throttle{DB: d, Window: handlers.ThrottleWindow},
-		Sessions:     handlers.NewSessionManager(sqlite3store.NewWithCleanupInterval(d.Write, 0), false),
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	d := testDB(t, filepath.Join(t.TempDir(), "board.db"))
+	deps := testDeps(d, handlers.ThrottleWindow)
+	ts := &testServer{t: t, DB: d, Stores: deps.Stores, Echo: handlers.New(deps)}
 	srv := httptest.NewServer(ts.Echo)
 	t.Cleanup(srv.Close)
 	ts.URL = srv.URL
 	return ts
+}
+
+// testDB opens and migrates the SQLite file at path for one test.
+func testDB(tb testing.TB, path string) *db.DB {
+	tb.Helper()
+	d, err := db.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	if err := d.Migrate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+// testDeps wires the board over d as cmd/board does, with a discarded log;
+// callers add providers, proxies or their own logger.
+func testDeps(d *db.DB, throttleWindow time.Duration) handlers.Deps {
+	return handlers.Deps{
+		Stores:   models.NewStores(d, throttleWindow),
+		Sessions: handlers.NewSessionManager(sqlite3store.NewWithCleanupInterval(d.Write, 0), false),
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
 }
 
 // createUser makes an account directly in the store (registration itself is

@@ -21,10 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
-	"board/db"
 	"board/handlers"
 	"board/handlers/standin"
 	"board/models"
@@ -109,40 +107,26 @@ func newSocialServer(t *testing.T, opt socialOptions) *socialServer {
 	standinSrv.Start()
 	t.Cleanup(standinSrv.Close)
 
-	d, err := db.Open(filepath.Join(t.TempDir(), "board.db"))
-	if err != nil {
-		t.Fatal(err)
+	d := testDB(t, filepath.Join(t.TempDir(), "board.db"))
+	deps := testDeps(d, handlers.ThrottleWindow)
+	client := &http.Client{Timeout: opt.providerTimeout, Transport: socialLoopbackTransport()}
+	deps.Social = []handlers.SocialProvider{
+		handlers.NewGoogle(socialGoogleID, socialGoogleSecret, standinURL, boardURL+"/auth/google/callback", client),
+		handlers.NewFacebook(socialFacebookID, socialFacebookSecret,
+			standinURL+standin.FacebookAuthPath, standinURL+standin.FacebookTokenPath, standinURL+standin.FacebookGraphPath,
+			boardURL+"/auth/facebook/callback", client),
 	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{t: t, DB: d,
-		Users: &models.UserStore{DB: d}, Posts: &models.PostStore{DB: d},
-		Comments: &models.CommentStore{DB: d}, Audit: &models.AuditStore{DB: d}}
-	sx := &socialServer{testServer: ts, Identities: &models.IdentityStore{DB: d},
-		Sessions:   handlers.NewSessionManager(sqlite3store.NewWithCleanupInterval(d.Write, 0), false),
+	logs := &socialLogBuffer{}
+	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts := &testServer{t: t, DB: d, Stores: deps.Stores, Echo: handlers.New(deps)}
+	sx := &socialServer{testServer: ts, Identities: deps.Identities,
+		Sessions:   deps.Sessions,
 		Provider:   provider,
 		StandinURL: standinURL,
-		Logs:       &socialLogBuffer{},
+		Logs:       logs,
 		standin: &http.Client{Transport: socialLoopbackTransport(), Timeout: 10 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
-	client := &http.Client{Timeout: opt.providerTimeout, Transport: socialLoopbackTransport()}
-	ts.Echo = handlers.New(handlers.Deps{
-		Users: ts.Users, Posts: ts.Posts, Comments: ts.Comments, Audit: ts.Audit,
-		Identities:   sx.Identities,
-		SessionIndex: &models.SessionStore{DB: d},
-		Throttle:     &models.Throttle{DB: d, Window: handlers.ThrottleWindow},
-		Social: []handlers.SocialProvider{
-			handlers.NewGoogle(socialGoogleID, socialGoogleSecret, standinURL, boardURL+"/auth/google/callback", client),
-			handlers.NewFacebook(socialFacebookID, socialFacebookSecret,
-				standinURL+standin.FacebookAuthPath, standinURL+standin.FacebookTokenPath, standinURL+standin.FacebookGraphPath,
-				boardURL+"/auth/facebook/callback", client),
-		},
-		Sessions: sx.Sessions,
-		Logger:   slog.New(slog.NewTextHandler(sx.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
 	boardSrv.Config.Handler = ts.Echo
 	boardSrv.Start()
 	t.Cleanup(boardSrv.Close)

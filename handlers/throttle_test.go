@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -20,10 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
-	"board/db"
 	"board/handlers"
 	"board/models"
 )
@@ -63,33 +60,17 @@ func newBoard(tb testing.TB, o boardOpts) *board {
 	if o.window == 0 {
 		o.window = handlers.ThrottleWindow
 	}
-	d, err := db.Open(o.dbPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { d.Close() })
-	if err := d.Migrate(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
+	d := testDB(tb, o.dbPath)
+	deps := testDeps(d, o.window)
+	deps.TrustedProxies = o.proxies
 	t, _ := tb.(*testing.T) // nil in benchmarks: use only the raw helpers there
-	ts := &testServer{t: t, DB: d,
-		Users: &models.UserStore{DB: d}, Posts: &models.PostStore{DB: d},
-		Comments: &models.CommentStore{DB: d}, Audit: &models.AuditStore{DB: d}}
+	ts := &testServer{t: t, DB: d, Stores: deps.Stores, Echo: handlers.New(deps)}
 	b := &board{testServer: ts, DBPath: o.dbPath,
-		Identities:   &models.IdentityStore{DB: d},
-		SessionIndex: &models.SessionStore{DB: d},
-		Throttle:     &models.Throttle{DB: d, Window: o.window},
-		Sessions:     handlers.NewSessionManager(sqlite3store.NewWithCleanupInterval(d.Write, 0), false),
+		Identities:   deps.Identities,
+		SessionIndex: deps.SessionIndex,
+		Throttle:     deps.Throttle,
+		Sessions:     deps.Sessions,
 	}
-	ts.Echo = handlers.New(handlers.Deps{
-		Users: ts.Users, Posts: ts.Posts, Comments: ts.Comments, Audit: ts.Audit,
-		Identities:     b.Identities,
-		SessionIndex:   b.SessionIndex,
-		Throttle:       b.Throttle,
-		Sessions:       b.Sessions,
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		TrustedProxies: o.proxies,
-	})
 	b.srv = httptest.NewServer(ts.Echo)
 	tb.Cleanup(b.srv.Close)
 	ts.URL = b.srv.URL

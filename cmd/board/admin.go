@@ -45,7 +45,7 @@ func adminCommand(ctx context.Context, args []string, getenv func(string) string
 	if verb == "revoke" {
 		role = models.RoleMember
 	}
-	u, err := st.users.SetRoleByEmail(ctx, email, role)
+	u, err := st.Users.SetRoleByEmail(ctx, email, role)
 	if errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("no account with email %q: they must register first", email)
 	}
@@ -83,7 +83,7 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer d.Close()
-	n, err := st.audit.Verify(ctx)
+	n, err := st.Audit.Verify(ctx)
 	var broken *models.ErrAuditChainBroken
 	if errors.As(err, &broken) {
 		fmt.Fprintf(stdout, "audit: chain BROKEN at event %d (the %d events before it verify)\n", broken.ID, n)
@@ -92,7 +92,7 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	id, hash, err := st.audit.Head(ctx)
+	id, hash, err := st.Audit.Head(ctx)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 	if !ok || perr != nil {
 		return fmt.Errorf("-expect-head %q: want ID:HASH as printed by audit verify", *expect)
 	}
-	got, err := st.audit.HashAt(ctx, eid)
+	got, err := st.Audit.HashAt(ctx, eid)
 	if errors.Is(err, models.ErrNotFound) {
 		fmt.Fprintf(stdout, "audit: event %d is GONE: the log was cut back\n", eid)
 		return fmt.Errorf("audit event %d missing", eid)

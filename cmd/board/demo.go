@@ -22,20 +22,20 @@ var demoAccounts = []demoAccount{
 
 // seedDemo creates the demo members and a few posts, once, and prints how to
 // sign in. It only ever runs with -demo.
-func seedDemo(ctx context.Context, st *stores, out io.Writer) error {
+func seedDemo(ctx context.Context, st *models.Stores, out io.Writer) error {
 	users := map[string]*models.User{}
 	created := false
 	for _, a := range demoAccounts {
-		u, err := st.users.ByEmail(ctx, a.email)
+		u, err := st.Users.ByEmail(ctx, a.email)
 		if errors.Is(err, models.ErrNotFound) {
 			hash, herr := models.HashPassword(a.password)
 			if herr != nil {
 				return herr
 			}
-			u, err = st.users.Create(ctx, models.NewUser{Email: a.email, DisplayName: a.name, PasswordHash: hash})
+			u, err = st.Users.Create(ctx, models.NewUser{Email: a.email, DisplayName: a.name, PasswordHash: hash})
 			created = true
 			if err == nil && a.admin {
-				err = st.users.SetRole(ctx, u.ID, models.RoleAdmin, models.Actor{ClientIP: "demo seed"})
+				err = st.Users.SetRole(ctx, u.ID, models.RoleAdmin, models.Actor{ClientIP: "demo seed"})
 			}
 		}
 		if err != nil {
@@ -45,14 +45,14 @@ func seedDemo(ctx context.Context, st *stores, out io.Writer) error {
 	}
 	if created {
 		alice, bob := users["alice@example.com"], users["bob@example.com"]
-		p, err := st.posts.Create(ctx, alice.ID, "Welcome to the board", "This board is members-only.\n\nTry editing this post as Bob: you will get a 403 that explains why.")
+		p, err := st.Posts.Create(ctx, alice.ID, "Welcome to the board", "This board is members-only.\n\nTry editing this post as Bob: you will get a 403 that explains why.")
 		if err != nil {
 			return err
 		}
-		if _, err := st.comments.Create(ctx, p.ID, bob.ID, "Hi Alice! I can read this because I am signed in."); err != nil {
+		if _, err := st.Comments.Create(ctx, p.ID, bob.ID, "Hi Alice! I can read this because I am signed in."); err != nil {
 			return err
 		}
-		if _, err := st.posts.Create(ctx, bob.ID, "Authentication vs authorization", "401: the board does not know who you are.\n403: it knows, and a rule says no."); err != nil {
+		if _, err := st.Posts.Create(ctx, bob.ID, "Authentication vs authorization", "401: the board does not know who you are.\n403: it knows, and a rule says no."); err != nil {
 			return err
 		}
 	}

@@ -18,18 +18,7 @@ import (
 	"board/models"
 )
 
-// stores builds every store over one database.
-type stores struct {
-	users      *models.UserStore
-	posts      *models.PostStore
-	comments   *models.CommentStore
-	audit      *models.AuditStore
-	identities *models.IdentityStore
-	sessions   *models.SessionStore
-	throttle   *models.Throttle
-}
-
-func openStores(ctx context.Context, path string) (*db.DB, *stores, error) {
+func openStores(ctx context.Context, path string) (*db.DB, *models.Stores, error) {
 	d, err := db.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -38,15 +27,7 @@ func openStores(ctx context.Context, path string) (*db.DB, *stores, error) {
 		d.Close()
 		return nil, nil, err
 	}
-	return d, &stores{
-		users:      &models.UserStore{DB: d},
-		posts:      &models.PostStore{DB: d},
-		comments:   &models.CommentStore{DB: d},
-		audit:      &models.AuditStore{DB: d},
-		identities: &models.IdentityStore{DB: d},
-		sessions:   &models.SessionStore{DB: d},
-		throttle:   &models.Throttle{DB: d, Window: handlers.ThrottleWindow},
-	}, nil
+	return d, models.NewStores(d, handlers.ThrottleWindow), nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -86,13 +67,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sessionStore := sqlite3store.NewWithCleanupInterval(d.Write, 5*time.Minute)
 	defer sessionStore.StopCleanup()
 	e := handlers.New(handlers.Deps{
-		Users:          st.users,
-		Posts:          st.posts,
-		Comments:       st.comments,
-		Audit:          st.audit,
-		Identities:     st.identities,
-		SessionIndex:   st.sessions,
-		Throttle:       st.throttle,
+		Stores:         st,
 		Social:         socialProviders(cfg, baseURL),
 		Sessions:       handlers.NewSessionManager(sessionStore, strings.HasPrefix(baseURL, "https://")),
 		Logger:         logger,
@@ -110,7 +85,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// A copy of the audit head outside the database: with it, `board audit
 	// verify -expect-head` can prove no older event was rewritten or removed.
-	if id, hash, err := st.audit.Head(ctx); err == nil && id > 0 {
+	if id, hash, err := st.Audit.Head(ctx); err == nil && id > 0 {
 		logger.Info("audit head", "event", id, "hash", hash)
 	}
 	errc := make(chan error, 1)
