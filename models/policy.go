@@ -99,11 +99,6 @@ func ListFilter(actor *User) PostListFilter {
 	return PostListFilter{HiddenOfAuthor: actor.ID}
 }
 
-// Admits reports whether the filter lets p through; it must agree with CanSeePost.
-func (f PostListFilter) Admits(p *Post) bool {
-	return !p.Hidden() || f.IncludeAllHidden || p.AuthorID == f.HiddenOfAuthor
-}
-
 // CanCreatePost: any active member.
 func CanCreatePost(actor *User) Decision {
 	d, _ := member(actor, "write posts")
