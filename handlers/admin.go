@@ -20,7 +20,6 @@ func (h *Handlers) admin(c echo.Context) error {
 	if err := models.CanModerate(viewer(c)).Err(); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	f := models.AuditFilter{Kind: models.AuditKind(c.QueryParam("kind"))}
 	for name, dst := range map[string]*int64{"member": &f.ActorID, "before": &f.Before} {
 		if s := strings.TrimSpace(c.QueryParam(name)); s != "" {
@@ -31,6 +30,11 @@ func (h *Handlers) admin(c echo.Context) error {
 			*dst = n
 		}
 	}
+	return h.renderAdmin(c, http.StatusOK, f, views.ReasonForm{})
+}
+
+func (h *Handlers) renderAdmin(c echo.Context, status int, f models.AuditFilter, reason views.ReasonForm) error {
+	ctx := c.Request().Context()
 	users, err := h.Users.List(ctx, adminUserLimit)
 	if err != nil {
 		return err
@@ -39,16 +43,17 @@ func (h *Handlers) admin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.Admin(h.page(c, "Admin"), views.AdminView{
-		Users: users, Events: events, Filter: f, Kinds: models.AuditKinds()}))
+	return render(c, status, views.Admin(h.page(c, "Admin"), views.AdminView{
+		Users: users, Events: events, Filter: f, Kinds: models.AuditKinds(), Reason: reason}))
 }
 
-// moderationReason reads the required reason for hiding or suspending.
-func moderationReason(c echo.Context) (string, error) {
+// moderationReason reads the required reason for hiding or suspending; a
+// refusal comes back as the form to show again, keeping what was typed.
+func moderationReason(c echo.Context, targetType string, id int64) (string, *views.ReasonForm) {
 	reason := strings.TrimSpace(c.FormValue("reason"))
 	if errs := models.ValidateReason(reason); len(errs) > 0 {
-		return "", &pageError{http.StatusUnprocessableEntity, "Invalid input", "A reason is needed", errs["reason"] +
-			" Moderation actions are shown to the member and kept in the audit log, so say why. Nothing was changed."}
+		return "", &views.ReasonForm{TargetType: targetType, TargetID: id, Reason: reason,
+			Error: errs["reason"] + " Moderation is shown to the member and kept in the audit log, so say why. Nothing was changed."}
 	}
 	return reason, nil
 }
@@ -60,21 +65,22 @@ func (h *Handlers) moderatePost(c echo.Context, hide bool) error {
 	if err := models.CanModerate(viewer(c)).Err(); err != nil {
 		return err
 	}
-	id, err := pathID(c)
+	p, err := h.loadPost(c, models.CanSeePost)
 	if err != nil {
 		return err
 	}
 	var reason string
 	if hide {
-		if reason, err = moderationReason(c); err != nil {
-			return err
+		var refused *views.ReasonForm
+		if reason, refused = moderationReason(c, "post", p.ID); refused != nil {
+			return h.renderPost(c, http.StatusUnprocessableEntity, p, views.CommentForm{}, *refused)
 		}
 	}
-	if err := h.Posts.SetHidden(c.Request().Context(), id, hide, reason, actor(c)); err != nil {
+	if err := h.Posts.SetHidden(c.Request().Context(), p.ID, hide, reason, actor(c)); err != nil {
 		return err
 	}
 	h.flash(c, map[bool]string{true: "The post is hidden.", false: "The post is restored."}[hide])
-	return seeOther(c, postURL(id))
+	return seeOther(c, postURL(p.ID))
 }
 
 func (h *Handlers) hideComment(c echo.Context) error    { return h.moderateComment(c, true) }
@@ -94,8 +100,13 @@ func (h *Handlers) moderateComment(c echo.Context, hide bool) error {
 	}
 	var reason string
 	if hide {
-		if reason, err = moderationReason(c); err != nil {
-			return err
+		var refused *views.ReasonForm
+		if reason, refused = moderationReason(c, "comment", cm.ID); refused != nil {
+			p, err := h.Posts.ByID(c.Request().Context(), cm.PostID)
+			if err != nil {
+				return err
+			}
+			return h.renderPost(c, http.StatusUnprocessableEntity, p, views.CommentForm{}, *refused)
 		}
 	}
 	if err := h.Comments.SetHidden(c.Request().Context(), id, hide, reason, actor(c)); err != nil {
@@ -126,9 +137,9 @@ func (h *Handlers) suspendUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	reason, err := moderationReason(c)
-	if err != nil {
-		return err
+	reason, refused := moderationReason(c, "user", target.ID)
+	if refused != nil {
+		return h.renderAdmin(c, http.StatusUnprocessableEntity, models.AuditFilter{}, *refused)
 	}
 	if err := h.Users.SetSuspended(c.Request().Context(), target.ID, true, reason, actor(c)); err != nil {
 		return err

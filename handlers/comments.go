@@ -24,7 +24,7 @@ func (h *Handlers) createComment(c echo.Context) error {
 	}
 	form := views.CommentForm{Body: commentBody(c)}
 	if form.Errors = models.ValidateComment(form.Body); len(form.Errors) > 0 {
-		return h.renderPost(c, http.StatusUnprocessableEntity, p, form)
+		return h.renderPost(c, http.StatusUnprocessableEntity, p, form, views.ReasonForm{})
 	}
 	cm, err := h.Comments.Create(c.Request().Context(), p.ID, viewer(c).ID, form.Body)
 	if err != nil {

@@ -161,3 +161,43 @@ func formRequest(t *testing.T, target string, form url.Values) *http.Request {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req
 }
+
+// A refused moderation reason re-renders the page it came from with the
+// error at its form and what was typed kept (DESIGN convention 2).
+func TestRefusedReasonKeepsTheForm(t *testing.T) {
+	ts := newTestServer(t)
+	author := ts.createUser("auth@example.com", "Author", "author-password-123", models.RoleMember)
+	ts.createUser("mod@example.com", "Mod", "mod-password-123", models.RoleAdmin)
+	p, err := ts.Posts.Create(context.Background(), author.ID, "A post to moderate", "body")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := ts.Comments.Create(context.Background(), p.ID, author.ID, "a comment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.newClient()
+	admin.login("mod@example.com", "mod-password-123")
+	long := strings.Repeat("x", models.MaxReason+1)
+	for _, tc := range []struct{ path, page string }{
+		{"/admin/posts/" + itoa(p.ID) + "/hide", "A post to moderate"},
+		{"/admin/comments/" + itoa(cm.ID) + "/hide", "A post to moderate"},
+		{"/admin/users/" + itoa(author.ID) + "/suspend", `data-testid="admin-users"`},
+	} {
+		res := admin.post(tc.path, url.Values{"reason": {long}})
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: status %d, want 422", tc.path, res.Status)
+		}
+		for _, want := range []string{tc.page, `data-testid="error-reason"`, `value="` + long + `"`} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("%s: re-rendered page lacks %.60q", tc.path, want)
+			}
+		}
+	}
+	if got, _ := ts.Posts.ByID(context.Background(), p.ID); got.Hidden() {
+		t.Error("the post was hidden despite the refused reason")
+	}
+	if got, _ := ts.Users.ByID(context.Background(), author.ID); got.IsSuspended() {
+		t.Error("the member was suspended despite the refused reason")
+	}
+}

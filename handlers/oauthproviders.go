@@ -47,7 +47,7 @@ var errNonceMismatch = errors.New("ID token nonce does not match the sign-in req
 // Google signs people in through OpenID Connect: discovery from the issuer,
 // and an ID token whose signature, iss, aud, exp and nonce go-oidc verifies.
 type Google struct {
-	config oauth2.Config
+	config oauth2.Config // without the endpoint, which discovery supplies
 	issuer string
 	client *http.Client
 
@@ -71,38 +71,46 @@ func (g *Google) AuthOrigin() string {
 	return origin(g.issuer)
 }
 
-func (g *Google) discover(ctx context.Context) (*oidc.Provider, error) {
+// discover returns the issuer's metadata and the client config with its
+// endpoint. The lock is not held during the network call, so a slow issuer
+// does not queue every sign-in behind one request.
+func (g *Google) discover(ctx context.Context) (*oidc.Provider, oauth2.Config, error) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.provider == nil {
-		p, err := oidc.NewProvider(oidc.ClientContext(ctx, g.client), g.issuer)
-		if err != nil {
-			return nil, fmt.Errorf("google discovery: %w", err)
+	p := g.provider
+	g.mu.Unlock()
+	if p == nil {
+		var err error
+		if p, err = oidc.NewProvider(oidc.ClientContext(ctx, g.client), g.issuer); err != nil {
+			return nil, oauth2.Config{}, fmt.Errorf("google discovery: %w", err)
 		}
+		g.mu.Lock()
 		g.provider = p
-		g.config.Endpoint = p.Endpoint()
+		g.mu.Unlock()
 	}
-	return g.provider, nil
+	config := g.config
+	config.Endpoint = p.Endpoint()
+	return p, config, nil
 }
 
 func (g *Google) AuthCodeURL(ctx context.Context, state, verifier, nonce string, fresh bool) (string, error) {
-	if _, err := g.discover(ctx); err != nil {
+	_, config, err := g.discover(ctx)
+	if err != nil {
 		return "", err
 	}
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)}
 	if fresh {
 		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"), oauth2.SetAuthURLParam("max_age", "0"))
 	}
-	return g.config.AuthCodeURL(state, opts...), nil
+	return config.AuthCodeURL(state, opts...), nil
 }
 
 func (g *Google) Identify(ctx context.Context, code, verifier, nonce string) (*SocialIdentity, error) {
-	p, err := g.discover(ctx)
+	p, config, err := g.discover(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ctx = oidc.ClientContext(ctx, g.client)
-	tok, err := g.config.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	tok, err := config.Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		return nil, fmt.Errorf("google token exchange: %w", err)
 	}

@@ -82,12 +82,13 @@ func (h *Handlers) showPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderPost(c, http.StatusOK, p, views.CommentForm{})
+	return h.renderPost(c, http.StatusOK, p, views.CommentForm{}, views.ReasonForm{})
 }
 
 // renderPost shows a post with the comments the viewer may see; form is the
-// new-comment form, possibly carrying errors from a failed submit.
-func (h *Handlers) renderPost(c echo.Context, status int, p *models.Post, form views.CommentForm) error {
+// new-comment form and reason a moderator's refused hide, either possibly
+// carrying errors from a failed submit.
+func (h *Handlers) renderPost(c echo.Context, status int, p *models.Post, form views.CommentForm, reason views.ReasonForm) error {
 	u := viewer(c)
 	comments, err := h.Comments.ForPost(c.Request().Context(), p.ID)
 	if err != nil {
@@ -99,6 +100,7 @@ func (h *Handlers) renderPost(c echo.Context, status int, p *models.Post, form v
 		CanEdit:     models.CanEditPost(u, p).Allowed(),
 		CanModerate: models.CanModerate(u).Allowed(),
 		NewComment:  form,
+		Reason:      reason,
 	}
 	for _, cm := range comments {
 		if models.CanSeeComment(u, p, cm).Allowed() {

@@ -6,6 +6,23 @@ import (
 	"board/models"
 )
 
+// ReasonForm re-shows a moderator's reason that was refused, at the form of
+// the thing it was for.
+type ReasonForm struct {
+	TargetType string // "post", "comment" or "user"
+	TargetID   int64
+	Reason     string
+	Error      string
+}
+
+// For is the form for one target: empty unless the refusal was about it.
+func (f ReasonForm) For(targetType string, id int64) ReasonForm {
+	if f.TargetType == targetType && f.TargetID == id {
+		return f
+	}
+	return ReasonForm{}
+}
+
 func memberFilter(id int64) string {
 	if id == 0 {
 		return ""
