@@ -434,7 +434,7 @@ func Account(p Page, v AccountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = currentPassword(v, v.Forms.Profile.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = currentPassword(v, "profile", v.Forms.Profile.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -461,7 +461,7 @@ func Account(p Page, v AccountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = currentPassword(v, v.Forms.Password.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = currentPassword(v, "password", v.Forms.Password.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -501,7 +501,7 @@ func Account(p Page, v AccountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = currentPassword(v, v.Forms.Delete.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = currentPassword(v, "delete", v.Forms.Delete.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -525,7 +525,7 @@ func Account(p Page, v AccountView) templ.Component {
 
 // currentPassword asks for the password, or explains the provider route for
 // accounts without one.
-func currentPassword(v AccountView, errs models.FieldErrors) templ.Component {
+func currentPassword(v AccountView, form string, errs models.FieldErrors) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -543,7 +543,7 @@ func currentPassword(v AccountView, errs models.FieldErrors) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if v.User.HasPassword() {
-			templ_7745c5c3_Err = field("Current password", "current_password", "password", "", errs["current_password"], "").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = fieldWithID(form+"-current_password", "Current password", "current_password", "password", "", errs["current_password"], "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
