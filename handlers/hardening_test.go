@@ -61,6 +61,22 @@ func TestReauthAsksProviderForFreshSignIn(t *testing.T) {
 	}
 }
 
+// A re-authentication only counts if the provider says the person signed in
+// again during this flow (Google's auth_time), not a sign-in it remembered.
+func TestReauthRefusesARememberedSignIn(t *testing.T) {
+	sx := newSocialServer(t, socialOptions{standinBehind: 30 * time.Minute})
+	c := sx.browser(t)
+	who := socialWho{Email: "sam@example.com", Name: "Sam", Verified: true}
+	sx.signInWith(t, c, "google", who, "")
+	f := sx.roundTrip(t, c, "/account/reauth/google", "", who)
+	socialWantPage(t, "re-authentication with a 30-minute-old sign-in", f.Final, http.StatusForbidden, "did not ask you to sign in again")
+	res := c.post("/account/profile", url.Values{"email": {"sam@example.com"}, "display_name": {"Sam Changed"}})
+	socialWantPage(t, "profile change after the refused re-authentication", res, http.StatusUnprocessableEntity, "Confirm it is you first")
+	if u := sx.userByEmail(t, "sam@example.com"); u.DisplayName != "Sam" {
+		t.Errorf("display name changed to %q", u.DisplayName)
+	}
+}
+
 // Parallel wrong passwords cannot all slip past the limit before any is counted.
 func TestParallelGuessesHitTheLimit(t *testing.T) {
 	ts := newTestServer(t)
@@ -133,23 +149,22 @@ func TestAnonymousSessionsAreShortLived(t *testing.T) {
 	}
 }
 
-// Whoever used the browser before leaves nothing in the next member's session.
+// Whoever used the browser before leaves nothing in the next member's
+// session: Vic's fresh confirmation must not unlock Wes's account.
 func TestSignInStartsWithAnEmptySession(t *testing.T) {
 	sx := newSocialServer(t, socialOptions{})
-	sx.createUser("una@example.com", "Una", "una-password-123", models.RoleMember)
 	c := sx.browser(t)
-	// A provider-only member confirms with Google (unlocking sensitive
-	// changes for 5 minutes), then signs out... or simply hands the
-	// browser over: the next person signs in on the same session.
-	sx.signInWith(t, c, "google", socialWho{Email: "vic@example.com", Name: "Vic", Verified: true}, "")
-	sx.roundTrip(t, c, "/account/reauth/google", "", socialWho{Email: "vic@example.com", Name: "Vic", Verified: true})
-	if _, _, values := sx.sessionValues(t, c); values["reauth_until"] == nil {
-		t.Fatal("setup: re-authentication left no mark in the session")
+	vic := socialWho{Email: "vic@example.com", Name: "Vic", Verified: true}
+	sx.signInWith(t, c, "google", vic, "")
+	sx.roundTrip(t, c, "/account/reauth/google", "", vic)
+	if res := c.post("/account/profile", url.Values{"email": {"vic@example.com"}, "display_name": {"Vic Confirmed"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("setup: Vic's confirmed profile change: %d", res.Status)
 	}
-	c.login("una@example.com", "una-password-123")
-	if _, _, values := sx.sessionValues(t, c); values["reauth_until"] != nil {
-		t.Errorf("Vic's re-authentication carried over into Una's session: %v", socialKeys(values))
-	}
+	// Wes, also without a password, signs in on the same browser.
+	sx.signInWith(t, c, "facebook", socialWho{Email: "wes@example.com", Name: "Wes"}, "")
+	socialWantSignedInAs(t, c, "Wes")
+	res := c.post("/account/profile", url.Values{"email": {"wes@example.com"}, "display_name": {"Wes Changed"}})
+	socialWantPage(t, "Wes's profile change right after Vic's confirmation", res, http.StatusUnprocessableEntity, "Confirm it is you first")
 }
 
 func formRequest(t *testing.T, target string, form url.Values) *http.Request {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -29,8 +30,10 @@ type SocialProvider interface {
 	// a sign-in it remembers (for re-authentication).
 	AuthCodeURL(ctx context.Context, state, verifier, nonce string, fresh bool) (string, error)
 	// Identify exchanges the code (with the client secret and the PKCE
-	// verifier) and returns who the provider says signed in.
-	Identify(ctx context.Context, code, verifier, nonce string) (*SocialIdentity, error)
+	// verifier) and returns who the provider says signed in. A non-zero
+	// signedInAfter demands proof that the person signed in at the provider
+	// after that moment (re-authentication), where the provider can give it.
+	Identify(ctx context.Context, code, verifier, nonce string, signedInAfter time.Time) (*SocialIdentity, error)
 }
 
 // SocialIdentity is the provider's word on who signed in.
@@ -43,6 +46,9 @@ type SocialIdentity struct {
 
 // errNonceMismatch means the ID token was not minted for this browser's request.
 var errNonceMismatch = errors.New("ID token nonce does not match the sign-in request")
+
+// errStaleSignIn means a re-authentication came back without a fresh sign-in.
+var errStaleSignIn = errors.New("the provider did not confirm a fresh sign-in")
 
 // Google signs people in through OpenID Connect: discovery from the issuer,
 // and an ID token whose signature, iss, aud, exp and nonce go-oidc verifies.
@@ -104,7 +110,7 @@ func (g *Google) AuthCodeURL(ctx context.Context, state, verifier, nonce string,
 	return config.AuthCodeURL(state, opts...), nil
 }
 
-func (g *Google) Identify(ctx context.Context, code, verifier, nonce string) (*SocialIdentity, error) {
+func (g *Google) Identify(ctx context.Context, code, verifier, nonce string, signedInAfter time.Time) (*SocialIdentity, error) {
 	p, config, err := g.discover(ctx)
 	if err != nil {
 		return nil, err
@@ -132,9 +138,14 @@ func (g *Google) Identify(ctx context.Context, code, verifier, nonce string) (*S
 		Email         string `json:"email"`
 		EmailVerified bool   `json:"email_verified"`
 		Name          string `json:"name"`
+		AuthTime      int64  `json:"auth_time"`
 	}
 	if err := idToken.Claims(&claims); err != nil {
 		return nil, fmt.Errorf("google id token claims: %w", err)
+	}
+	// max_age=0 asked for a new sign-in; auth_time says whether it happened.
+	if !signedInAfter.IsZero() && claims.AuthTime < signedInAfter.Unix() {
+		return nil, errStaleSignIn
 	}
 	return &SocialIdentity{Subject: idToken.Subject, Email: claims.Email, EmailVerified: claims.EmailVerified, Name: claims.Name}, nil
 }
@@ -170,7 +181,9 @@ func (f *Facebook) AuthCodeURL(_ context.Context, state, verifier, _ string, fre
 	return f.config.AuthCodeURL(state, opts...), nil
 }
 
-func (f *Facebook) Identify(ctx context.Context, code, verifier, _ string) (*SocialIdentity, error) {
+// Facebook's token carries no sign-in time, so for re-authentication the
+// board can only ask (auth_type=reauthenticate), not verify.
+func (f *Facebook) Identify(ctx context.Context, code, verifier, _ string, _ time.Time) (*SocialIdentity, error) {
 	tok, err := f.config.Exchange(context.WithValue(ctx, oauth2.HTTPClient, f.client), code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		return nil, fmt.Errorf("facebook token exchange: %w", err)

@@ -154,9 +154,18 @@ func (h *Handlers) callback(c echo.Context) error {
 	if code == "" {
 		return errOAuthState
 	}
-	id, err := p.Identify(ctx, code, pending.Verifier, pending.Nonce)
+	var signedInAfter time.Time
+	if pending.Reauth {
+		// Allow for clocks differing by up to a minute.
+		signedInAfter = pending.Expires.Add(-oauthTTL - time.Minute)
+	}
+	id, err := p.Identify(ctx, code, pending.Verifier, pending.Nonce, signedInAfter)
 	if errors.Is(err, errNonceMismatch) {
 		return errOAuthState
+	}
+	if errors.Is(err, errStaleSignIn) {
+		return &pageError{http.StatusForbidden, "Authorization denied", "Not confirmed: " + p.Label() + " did not ask you to sign in again",
+			p.Label() + " answered with a sign-in it remembered, not a new one, so nothing is unlocked. Try again and sign in at " + p.Label() + " when asked."}
 	}
 	if err != nil {
 		return h.providerFailed(c, p, err)
@@ -258,7 +267,7 @@ func (h *Handlers) finishReauth(c echo.Context, p SocialProvider, id *SocialIden
 		return err
 	}
 	h.Sessions.Put(ctx, sessionReauthKey, time.Now().Add(reauthWindow).Unix())
-	h.flash(c, "Confirmed with "+p.Label()+". For the next 5 minutes you can change your profile, set a password or delete your account.")
+	h.flash(c, "Confirmed with "+p.Label()+". For the next 5 minutes you can change your profile, set a password, connect or disconnect providers, or delete your account.")
 	return seeOther(c, "/account")
 }
 

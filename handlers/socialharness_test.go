@@ -61,6 +61,9 @@ type socialOptions struct {
 	// providerTimeout bounds the board's calls to the providers (default 10s,
 	// as in cmd/board).
 	providerTimeout time.Duration
+	// standinBehind sets the stand-in's clock that far in the past, so the
+	// sign-ins it reports look old.
+	standinBehind time.Duration
 }
 
 // socialLoopbackTransport dials loopback addresses only, and never uses a proxy.
@@ -99,6 +102,7 @@ func newSocialServer(t *testing.T, opt socialOptions) *socialServer {
 			RedirectURIs: []string{boardURL + "/auth/google/callback"}}},
 		Facebook: []standin.Client{{ID: socialFacebookID, Secret: socialFacebookSecret,
 			RedirectURIs: []string{boardURL + "/auth/facebook/callback"}}},
+		Now: func() time.Time { return time.Now().Add(-opt.standinBehind) },
 	})
 	if err != nil {
 		t.Fatal(err)

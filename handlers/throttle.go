@@ -23,9 +23,8 @@ const (
 )
 
 // throttleKeys names what a sign-in attempt counts against: the account
-// (by the email typed, known or not) and the client address. IPv6 clients
-// are keyed by /64, since one host usually owns the whole prefix.
-func (h *Handlers) throttleKeys(c echo.Context, email string) []models.ThrottleKey {
+// (by the email typed, known or not) and the client network.
+func throttleKeys(c echo.Context, email string) []models.ThrottleKey {
 	return []models.ThrottleKey{
 		{Key: "account:" + strings.ToLower(models.Truncate(email, models.MaxEmail)), Limit: failuresPerAccount},
 		{Key: "addr:" + clientNetwork(c), Limit: failuresPerAddress},
@@ -33,7 +32,7 @@ func (h *Handlers) throttleKeys(c echo.Context, email string) []models.ThrottleK
 }
 
 // registerKey counts registration attempts per client address.
-func (h *Handlers) registerKey(c echo.Context) models.ThrottleKey {
+func registerKey(c echo.Context) models.ThrottleKey {
 	return models.ThrottleKey{Key: "register:" + clientNetwork(c), Limit: registrationsPerAddress}
 }
 
@@ -53,6 +52,6 @@ func tooManyAttempts(c echo.Context, wait time.Duration, what string) error {
 	secs := int(math.Ceil(wait.Seconds()))
 	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	return &pageError{http.StatusTooManyRequests, "Too many attempts", "Too many " + what,
-		"There have been too many " + what + " for this account or from your network, so this is paused. Try again in " +
-			strconv.Itoa((secs+59)/60) + " minute(s). If you forgot your password, ask an admin."}
+		"There have been too many " + what + " from your network or for this account, so this is paused. Try again in " +
+			strconv.Itoa((secs+59)/60) + " minute(s)."}
 }

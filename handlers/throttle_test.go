@@ -244,7 +244,11 @@ func TestThrottleForgedXForwardedForIsIgnored(t *testing.T) {
 	c.setHeader("X-Forwarded-For", "203.0.113.99")
 	want429(t, "6th attempt with yet another forged address", c.attempt("alice@example.com", "guess-6"))
 
-	for _, e := range ts.auditEvents(t, models.AuditSignInFailed) {
+	failed := ts.auditEvents(t, models.AuditSignInFailed)
+	if len(failed) != 5 {
+		t.Errorf("%d sign_in_failed events, want 5", len(failed))
+	}
+	for _, e := range failed {
 		if e.ClientIP != "127.0.0.1" {
 			t.Errorf("sign_in_failed event %d recorded client_ip %q, want the connection's 127.0.0.1", e.ID, e.ClientIP)
 		}

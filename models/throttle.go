@@ -16,8 +16,9 @@ type ThrottleKey struct {
 	Limit int    // failures allowed within the window
 }
 
-// Throttle limits failed sign-ins with a sliding window over the
-// auth_failures table, so limits hold across restarts and processes.
+// Throttle limits attempts (failed sign-ins, registrations) with a sliding
+// window over the auth_failures table, so limits hold across restarts and
+// processes.
 type Throttle struct {
 	DB     *db.DB
 	Window time.Duration

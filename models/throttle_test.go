@@ -10,7 +10,7 @@ import (
 	"board/models"
 )
 
-// Throttle over a real SQLite file: RetryAfter, Fail and Reset, the sliding
+// Throttle over a real SQLite file: RetryAfter, Fail, Begin and Succeeded, the sliding
 // window, independent keys, and limits that outlive the process.
 
 func (e *testEnv) failureRows(tb testing.TB, key string) int {
@@ -34,7 +34,7 @@ func fail(t *testing.T, th *models.Throttle, keys ...models.ThrottleKey) {
 	}
 }
 
-func TestThrottleLimitRetryAfterAndReset(t *testing.T) {
+func TestThrottleLimitRetryAfterAndSucceeded(t *testing.T) {
 	e := newEnv(t)
 	const window = time.Minute
 	th := &models.Throttle{DB: e.DB, Window: window}
@@ -78,16 +78,16 @@ func TestThrottleLimitRetryAfterAndReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d := retryAfter(t, th, acct); d != 0 {
-		t.Errorf("after Reset: RetryAfter = %v, want 0", d)
+		t.Errorf("after Succeeded: RetryAfter = %v, want 0", d)
 	}
 	if n := e.failureRows(t, acct.Key); n != 0 {
-		t.Errorf("after Reset: %d rows for the key, want 0", n)
+		t.Errorf("after Succeeded: %d rows for the key, want 0", n)
 	}
 	if err := th.Succeeded(context.Background(), models.Attempt{}, "account:nobody@example.com"); err != nil {
-		t.Errorf("Reset of a key with no failures: %v", err)
+		t.Errorf("Succeeded on a key with no failures: %v", err)
 	}
 
-	// Fail counts against every key given; Reset clears only the one named.
+	// Fail counts against every key given; Succeeded clears only the one named.
 	for i := 0; i < 3; i++ {
 		fail(t, th, acct, addr)
 	}
@@ -98,10 +98,10 @@ func TestThrottleLimitRetryAfterAndReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d := retryAfter(t, th, acct); d != 0 {
-		t.Errorf("account after its Reset: %v, want 0", d)
+		t.Errorf("account after its Succeeded: %v, want 0", d)
 	}
 	if d := retryAfter(t, th, addr); d == 0 {
-		t.Error("address was cleared by the account's Reset")
+		t.Error("address was cleared by the account's Succeeded")
 	}
 	if d := retryAfter(t, th, acct, addr); d == 0 {
 		t.Error("RetryAfter(acct, addr) = 0 although addr is limited")

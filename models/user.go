@@ -218,8 +218,8 @@ func (s *UserStore) Delete(ctx context.Context, id int64, keepPosts bool, by Act
 // SetRoleByEmail is the operator's path to the first admin.
 func (s *UserStore) SetRoleByEmail(ctx context.Context, email string, role Role) (*User, error) {
 	u, err := s.ByEmail(ctx, email)
-	if err != nil {
-		return nil, err
+	if err != nil || u.Role == role {
+		return u, err // nothing to change: no sessions end, nothing is audited
 	}
 	if err := s.SetRole(ctx, u.ID, role, Actor{ClientIP: "command line"}); err != nil {
 		return nil, err

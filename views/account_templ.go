@@ -621,7 +621,7 @@ func confirmNotice(p Page, v AccountView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Reauthenticated {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<p class=\"notice ok\">Confirmed: for a few minutes you can change your profile, set a password or delete your account.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<p class=\"notice ok\">Confirmed: for a few minutes you can change your profile, set a password, connect or disconnect providers, or delete your account.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

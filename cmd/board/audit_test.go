@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -210,5 +212,65 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 	}
 	if _, err := runCLI(t, "audit", "verify", "-db", dbPath, "-expect-head", "nonsense"); err == nil {
 		t.Error("-expect-head nonsense: no error")
+	}
+}
+
+// Someone who can write the file and knows the (public) hash format can
+// recompute the whole chain after an edit: the chain then verifies, but the
+// head kept elsewhere does not match.
+func TestAuditVerifyExpectHeadCatchesRecomputedChain(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "board.db")
+	wantIntact(t, "new database", dbPath, 0)
+	d := openRaw(t, dbPath)
+	for i, email := range []string{"a@example.com", "b@example.com"} {
+		mustExec(t, d, `INSERT INTO users (email, display_name, created_at) VALUES (?, ?, '2026-01-01T00:00:00Z')`, email, fmt.Sprint("U", i))
+		if _, err := runCLI(t, "admin", "grant", email, "-db", dbPath); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _ := auditVerify(t, dbPath)
+	m := regexp.MustCompile(`head (\d+:[0-9a-f]{64})`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no head in %q", out)
+	}
+	mustExec(t, d, `UPDATE audit_events SET detail = 'forged' WHERE id = 1`)
+	recomputeChain(t, d)
+	wantIntact(t, "after an edit with the chain recomputed", dbPath, 2)
+	out, err := runCLI(t, "audit", "verify", "-db", dbPath, "-expect-head", m[1])
+	if err == nil || !strings.Contains(out, "was rewritten") {
+		t.Errorf("recomputed chain against the old head: %v, %q; want it reported rewritten", err, out)
+	}
+}
+
+// recomputeChain plays the attacker: it rewrites every hash in the format
+// models/audit.go documents (length-prefixed fields, SHA-256).
+func recomputeChain(t *testing.T, d *sql.DB) {
+	t.Helper()
+	rows, err := d.Query(`SELECT id, at, coalesce(actor_id, 0), kind, target_type, coalesce(target_id, 0), detail, client_ip FROM audit_events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		id, actor, target                      int64
+		at, kind, targetType, detail, clientIP string
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.at, &r.actor, &r.kind, &r.targetType, &r.target, &r.detail, &r.clientIP); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	prev := ""
+	for _, r := range all {
+		h := sha256.New()
+		for _, f := range []string{prev, fmt.Sprint(r.id), r.at, fmt.Sprint(r.actor), r.kind, r.targetType, fmt.Sprint(r.target), r.detail, r.clientIP} {
+			fmt.Fprintf(h, "%d:%s;", len(f), f)
+		}
+		sum := hex.EncodeToString(h.Sum(nil))
+		mustExec(t, d, `UPDATE audit_events SET prev_hash = ?, hash = ? WHERE id = ?`, prev, sum, r.id)
+		prev = sum
 	}
 }

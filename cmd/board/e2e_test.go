@@ -418,15 +418,15 @@ func TestAdminGrantAndRevoke(t *testing.T) {
 	if !strings.Contains(out, "Bob (bob@example.com) is now admin") {
 		t.Errorf("admin grant printed %q, want it to say Bob is now admin", out)
 	}
-	// A role change must take effect on the next request: either the board
-	// re-reads the role for the live session, or (privilege change = new
-	// session) it has ended bob's sessions and he signs in again.
+	// A role change is a privilege change: it ends bob's sessions, so his
+	// next request is the sign-in page, and the new role starts with a new
+	// session.
 	r := bob.get("/admin")
-	if r.Status == http.StatusUnauthorized {
-		t.Logf("after the grant bob's old session was ended (401); signing in again")
-		b.mustNotLog(bob.mustLogin(bobEmail, bobPassword))
-		r = bob.get("/admin")
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("bob's session after the grant: GET /admin %d, want 401 (sessions end on a role change)", r.Status)
 	}
+	b.mustNotLog(bob.mustLogin(bobEmail, bobPassword))
+	r = bob.get("/admin")
 	if r.Status != http.StatusOK {
 		t.Fatalf("bob (granted admin) GET /admin: status %d, want 200; body:\n%s", r.Status, r.Body)
 	}
@@ -442,11 +442,11 @@ func TestAdminGrantAndRevoke(t *testing.T) {
 		t.Errorf("admin revoke printed %q, want it to say Bob is now member", out)
 	}
 	r = bob.get("/admin")
-	if r.Status == http.StatusUnauthorized {
-		t.Logf("after the revoke bob's admin session was ended (401); signing in again")
-		b.mustNotLog(bob.mustLogin(bobEmail, bobPassword))
-		r = bob.get("/admin")
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("bob's admin session after the revoke: GET /admin %d, want 401 (sessions end on a role change)", r.Status)
 	}
+	b.mustNotLog(bob.mustLogin(bobEmail, bobPassword))
+	r = bob.get("/admin")
 	if r.Status != http.StatusForbidden {
 		t.Errorf("bob (revoked) GET /admin: status %d, want 403", r.Status)
 	}

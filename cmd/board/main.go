@@ -21,9 +21,10 @@ func main() {
 
 const usage = `usage:
   board [serve] [flags]          run the board (see board serve -h)
-  board admin grant EMAIL        make an existing member an admin
-  board admin revoke EMAIL       make an admin a member again
-  board audit verify             check the audit log's hash chain
+  board admin grant EMAIL [-db FILE]   make an existing member an admin (ends their sessions)
+  board admin revoke EMAIL [-db FILE]  make an admin a member again (ends their sessions)
+  board audit verify [-db FILE] [-expect-head ID:HASH]
+                                       check the audit log's hash chain (and against a head kept elsewhere)
 `
 
 // run is main without the process: tests call it with their own arguments,

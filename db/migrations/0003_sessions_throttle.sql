@@ -15,7 +15,8 @@ CREATE INDEX user_sessions_user_idx ON user_sessions (user_id);
 -- Failed sign-ins, one row per failure per key ("account:…", "addr:…"),
 -- counted over a sliding window. In SQLite so limits survive a restart.
 CREATE TABLE auth_failures (
-	id  INTEGER PRIMARY KEY,
+	id  INTEGER PRIMARY KEY AUTOINCREMENT, -- an attempt uncounts its own rows by id
+
 	key TEXT    NOT NULL,
 	at  REAL    NOT NULL -- unix seconds
 );

@@ -91,6 +91,7 @@ type flavor struct {
 type identity struct {
 	Sub, Email, Name string
 	Verified         bool
+	AuthTime         time.Time // when the person signed in here (OIDC auth_time)
 }
 
 // request is a pending authorize request, kept server-side while the user
@@ -372,6 +373,7 @@ func (p *Provider) interact(f *flavor) http.HandlerFunc {
 			who, problem := readIdentity(f, form)
 			if problem == "" {
 				who.Sub = p.subject(f.kind, who.Email)
+				who.AuthTime = now
 				req.who = &who
 			}
 			page := p.pageFor(f, "consent", id, req)
@@ -625,6 +627,9 @@ func (p *Provider) idToken(g *grant, clientID, accessToken string, now time.Time
 	if g.nonce != "" {
 		claims["nonce"] = g.nonce
 	}
+	// The stand-in remembers no sign-ins: every flow shows the login page,
+	// so auth_time is always that flow's login.
+	claims["auth_time"] = g.who.AuthTime.Unix()
 	for k, v := range googleClaims(g.scopes, g.who) {
 		claims[k] = v
 	}
