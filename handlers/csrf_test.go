@@ -81,11 +81,11 @@ func TestCSRF(t *testing.T) {
 						t.Errorf("%s %s changed state", path, r.name)
 					}
 				})
+				if r.name == "token missing" {
+					continue // a missing header is the field case above
+				}
 				t.Run(r.name+" in the header", func(t *testing.T) {
 					token := r.token(t)
-					if token == "" {
-						t.Skip("same as the field case")
-					}
 					res := actor.bind(t).postWithHeader(path, form, token)
 					wantStatus(t, path, res, http.StatusForbidden)
 					if changed(t) {
