@@ -102,7 +102,7 @@ func (h *Handlers) requireConfirmation(c echo.Context) error {
 
 func (h *Handlers) recentlyReauthenticated(c echo.Context) bool {
 	until := h.Sessions.GetInt64(c.Request().Context(), sessionReauthKey)
-	return time.Now().Unix() < until
+	return h.Now().Unix() < until
 }
 
 // changePassword (POST /account/password) sets or changes the password and
@@ -140,8 +140,9 @@ func (h *Handlers) changePassword(c echo.Context) error {
 	return seeOther(c, "/account")
 }
 
-// renewSession gives the current session a new token after a privilege
-// change, keeping the session index in step.
+// renewSession gives the session a new token and CSRF token on every
+// privilege change (sign-in, password, a new way to sign in), keeping the
+// session index in step: the old token is forgotten, the new one recorded.
 func (h *Handlers) renewSession(c echo.Context, u *models.User) error {
 	ctx := c.Request().Context()
 	if err := h.SessionIndex.Forget(ctx, h.Sessions.Token(ctx)); err != nil {
@@ -150,6 +151,7 @@ func (h *Handlers) renewSession(c echo.Context, u *models.User) error {
 	if err := h.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
+	h.Sessions.Put(ctx, sessionCSRFKey, randomToken(32))
 	return h.SessionIndex.Record(ctx, h.Sessions.Token(ctx), u.ID, c.Request().UserAgent(), c.RealIP())
 }
 

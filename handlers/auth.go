@@ -100,21 +100,14 @@ func (h *Handlers) login(c echo.Context) error {
 func (h *Handlers) signIn(c echo.Context, u *models.User, remember bool, how string) error {
 	ctx := c.Request().Context()
 	// Nothing of whoever used this browser before carries over.
-	if err := h.SessionIndex.Forget(ctx, h.Sessions.Token(ctx)); err != nil {
-		return err
-	}
 	if err := h.Sessions.Clear(ctx); err != nil {
 		return err
 	}
-	if err := h.Sessions.RenewToken(ctx); err != nil {
+	if err := h.renewSession(c, u); err != nil {
 		return err
 	}
 	h.Sessions.Put(ctx, sessionUserKey, u.ID)
-	h.Sessions.Put(ctx, sessionCSRFKey, randomToken(32))
 	h.Sessions.RememberMe(ctx, remember)
-	if err := h.SessionIndex.Record(ctx, h.Sessions.Token(ctx), u.ID, c.Request().UserAgent(), c.RealIP()); err != nil {
-		return err
-	}
 	c.Set(ctxUser, u)
 	return h.audit(c, models.AuditEvent{ActorID: u.ID, Kind: models.AuditSignIn, TargetType: "user", TargetID: u.ID, Detail: how})
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,16 +27,13 @@ var (
 		"There is nothing at this address. It may have been deleted, or the link is wrong."}
 )
 
-// handleError is the one place errors become pages (or JSON under /api).
+// handleError is the one place errors become pages.
 func (h *Handlers) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	view := h.describe(c, err)
-	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		err = c.JSON(view.Status, map[string]any{"error": map[string]any{
-			"status": view.Status, "kind": view.Kind, "message": view.Message, "rule": view.Rule}})
-	} else if c.Request().Method == http.MethodHead {
+	if c.Request().Method == http.MethodHead {
 		err = c.NoContent(view.Status)
 	} else {
 		err = render(c, view.Status, views.Error(h.page(c, view.Heading), view))

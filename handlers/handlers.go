@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
@@ -26,6 +27,9 @@ type Deps struct {
 	TrustedProxies []*net.IPNet
 	// BodyLimit caps request bodies, e.g. "256K".
 	BodyLimit string
+	// Now is the clock for sign-in flow expiry and the re-authentication
+	// window (default time.Now), so tests can let time pass.
+	Now func() time.Time
 }
 
 // Handlers holds the dependencies; its methods are the route handlers.
@@ -40,6 +44,9 @@ type Handlers struct {
 func New(d Deps) *echo.Echo {
 	if d.BodyLimit == "" {
 		d.BodyLimit = "256K"
+	}
+	if d.Now == nil {
+		d.Now = time.Now
 	}
 	if d.Stores == nil || d.Sessions == nil || d.Logger == nil {
 		panic("handlers.New: Deps.Stores, Sessions and Logger are required")

@@ -101,7 +101,7 @@ func (h *Handlers) startOAuth(c echo.Context, pending oauthPending) error {
 	pending.Verifier = oauth2.GenerateVerifier()
 	pending.Nonce = randomToken(32)
 	pending.Next = safeNext(c.FormValue("next"))
-	pending.Expires = time.Now().Add(oauthTTL)
+	pending.Expires = h.Now().Add(oauthTTL)
 	target, err := p.AuthCodeURL(c.Request().Context(), pending.State, pending.Verifier, pending.Nonce, pending.Reauth)
 	if err != nil {
 		return h.providerFailed(c, p, err)
@@ -117,10 +117,11 @@ func (h *Handlers) startOAuth(c echo.Context, pending oauthPending) error {
 // takePending removes and returns this provider's pending flow if state
 // matches it and it has not expired.
 func (h *Handlers) takePending(ctx context.Context, provider, state string) (*oauthPending, bool) {
+	now := h.Now()
 	raw := h.Sessions.PopString(ctx, pendingKey(provider))
 	var p oauthPending
 	if raw == "" || json.Unmarshal([]byte(raw), &p) != nil || state == "" ||
-		subtle.ConstantTimeCompare([]byte(state), []byte(p.State)) != 1 || time.Now().After(p.Expires) {
+		subtle.ConstantTimeCompare([]byte(state), []byte(p.State)) != 1 || now.After(p.Expires) {
 		return nil, false
 	}
 	return &p, true
@@ -217,7 +218,7 @@ func (h *Handlers) userForIdentity(c echo.Context, p SocialProvider, id *SocialI
 	case err != nil:
 		return nil, err
 	case account.IsSuspended():
-		return account, nil // finishSignIn refuses it; nothing is linked to a suspended account
+		return nil, models.CanSignIn(account, p.Label()).Err() // refused before anything is linked
 	case models.MayLinkByEmail(id.EmailVerified, account):
 		err := h.Identities.Link(ctx, &models.Identity{UserID: account.ID, Provider: p.Name(), Subject: id.Subject, Email: id.Email},
 			models.Actor{UserID: account.ID, ClientIP: c.RealIP()})
@@ -266,7 +267,7 @@ func (h *Handlers) finishReauth(c echo.Context, p SocialProvider, id *SocialIden
 	if err != nil {
 		return err
 	}
-	h.Sessions.Put(ctx, sessionReauthKey, time.Now().Add(reauthWindow).Unix())
+	h.Sessions.Put(ctx, sessionReauthKey, h.Now().Add(reauthWindow).Unix())
 	h.flash(c, "Confirmed with "+p.Label()+". For the next 5 minutes you can change your profile, set a password, connect or disconnect providers, or delete your account.")
 	return seeOther(c, "/account")
 }

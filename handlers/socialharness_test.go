@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -45,6 +44,9 @@ const (
 // stand-in they talk to.
 type socialServer struct {
 	*testServer
+	// Clock is the board's clock (not the stand-in's): advance it to let
+	// a sign-in flow or a re-authentication window expire.
+	Clock      *testClock
 	Identities *models.IdentityStore
 	Sessions   *scs.SessionManager
 	Provider   *standin.Provider
@@ -96,13 +98,16 @@ func newSocialServer(t *testing.T, opt socialOptions) *socialServer {
 	standinURL := "http://" + standinSrv.Listener.Addr().String()
 	boardURL := "http://" + boardSrv.Listener.Addr().String()
 
+	// One clock for both sides: when a test lets time pass, it passes for
+	// the provider too.
+	clock := &testClock{}
 	provider, err := standin.New(standin.Config{
 		Issuer: standinURL,
 		Google: []standin.Client{{ID: socialGoogleID, Secret: socialGoogleSecret,
 			RedirectURIs: []string{boardURL + "/auth/google/callback"}}},
 		Facebook: []standin.Client{{ID: socialFacebookID, Secret: socialFacebookSecret,
 			RedirectURIs: []string{boardURL + "/auth/facebook/callback"}}},
-		Now: func() time.Time { return time.Now().Add(-opt.standinBehind) },
+		Now: func() time.Time { return clock.Now().Add(-opt.standinBehind) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -122,8 +127,9 @@ func newSocialServer(t *testing.T, opt socialOptions) *socialServer {
 	}
 	logs := &socialLogBuffer{}
 	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	deps.Now = clock.Now
 	ts := &testServer{t: t, DB: d, Stores: deps.Stores, Echo: handlers.New(deps)}
-	sx := &socialServer{testServer: ts, Identities: deps.Identities,
+	sx := &socialServer{testServer: ts, Identities: deps.Identities, Clock: clock,
 		Sessions:   deps.Sessions,
 		Provider:   provider,
 		StandinURL: standinURL,
@@ -499,38 +505,22 @@ func (sx *socialServer) hasPending(t *testing.T, c *client, provider string) boo
 	return ok
 }
 
-// backdatePending rewrites, in the session store, the expiry of the pending
-// flow for provider in c's session, as if oauthTTL had passed since it was
-// started. The board keeps the flow as JSON under "oauth:{provider}" with an
-// Expires field; the session row is keyed by the hashed cookie token.
-func (sx *socialServer) backdatePending(t *testing.T, c *client, provider string, by time.Duration) {
-	t.Helper()
-	key, deadline, values := sx.sessionValues(t, c)
-	raw, ok := values["oauth:"+provider].(string)
-	if !ok {
-		t.Fatalf("no pending %s flow in the session (keys: %v)", provider, socialKeys(values))
-	}
-	var pending map[string]any
-	if err := json.Unmarshal([]byte(raw), &pending); err != nil {
-		t.Fatal(err)
-	}
-	exp, err := time.Parse(time.RFC3339Nano, fmt.Sprint(pending["Expires"]))
-	if err != nil {
-		t.Fatalf("pending Expires: %v", err)
-	}
-	pending["Expires"] = exp.Add(-by).Format(time.RFC3339Nano)
-	b, err := json.Marshal(pending)
-	if err != nil {
-		t.Fatal(err)
-	}
-	values["oauth:"+provider] = string(b)
-	data, err := scs.GobCodec{}.Encode(deadline, values)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sx.DB.Write.Exec(`UPDATE sessions SET data = ? WHERE token = ?`, data, key); err != nil {
-		t.Fatal(err)
-	}
+// testClock is real time plus an offset that tests advance.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
 }
 
 func socialKeys(m map[string]any) []string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"board/db"
 	"board/models"
@@ -13,11 +14,8 @@ import (
 
 // testEnv is a real, migrated SQLite file in a per-test temp dir plus every store.
 type testEnv struct {
-	DB       *db.DB
-	Users    *models.UserStore
-	Posts    *models.PostStore
-	Comments *models.CommentStore
-	Audit    *models.AuditStore
+	DB *db.DB
+	*models.Stores
 }
 
 func openTestDB(tb testing.TB) *db.DB {
@@ -39,9 +37,7 @@ func newEnv(tb testing.TB) *testEnv {
 }
 
 func envFor(d *db.DB) *testEnv {
-	return &testEnv{DB: d,
-		Users: &models.UserStore{DB: d}, Posts: &models.PostStore{DB: d},
-		Comments: &models.CommentStore{DB: d}, Audit: &models.AuditStore{DB: d}}
+	return &testEnv{DB: d, Stores: models.NewStores(d, time.Minute)}
 }
 
 // user creates a member (or admin) named name with a derived email.

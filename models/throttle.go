@@ -32,12 +32,8 @@ type querier interface {
 
 func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
-// RetryAfter is zero if no key is over its limit, else how long until the
+// retryAfter is zero if no key is over its limit, else how long until the
 // most limited key allows another attempt.
-func (t *Throttle) RetryAfter(ctx context.Context, keys ...ThrottleKey) (time.Duration, error) {
-	return t.retryAfter(ctx, t.DB.Read, keys)
-}
-
 func (t *Throttle) retryAfter(ctx context.Context, q querier, keys []ThrottleKey) (time.Duration, error) {
 	now := time.Now()
 	var wait time.Duration
@@ -60,14 +56,7 @@ func (t *Throttle) retryAfter(ctx context.Context, q querier, keys []ThrottleKey
 	return wait, nil
 }
 
-// Fail counts one failure against every key, and drops expired rows.
-func (t *Throttle) Fail(ctx context.Context, keys ...ThrottleKey) error {
-	return t.DB.WithTx(ctx, func(tx *sql.Tx) error {
-		_, err := t.fail(ctx, tx, keys)
-		return err
-	})
-}
-
+// fail counts one failure against every key, and drops expired rows.
 func (t *Throttle) fail(ctx context.Context, q querier, keys []ThrottleKey) ([]int64, error) {
 	now := time.Now()
 	if _, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE at <= ?`, unixSeconds(now.Add(-t.Window))); err != nil {
