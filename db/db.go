@@ -1,4 +1,6 @@
-// Package db opens the board's SQLite database and applies its embedded migrations.
+// Package db is the board's storage: it opens the SQLite database, applies
+// the embedded migrations, and implements the models' store interfaces.
+// Nothing outside this package sees SQL or a database handle.
 package db
 
 import (
@@ -11,7 +13,10 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
@@ -22,8 +27,8 @@ var migrations embed.FS
 // time, so writes go through a one-connection pool (no SQLITE_BUSY between our
 // own writers) while reads run in parallel on the other.
 type DB struct {
-	Write *sql.DB
-	Read  *sql.DB
+	write *sql.DB
+	read  *sql.DB
 }
 
 // Open opens (creating if needed) the SQLite file at path with WAL, foreign
@@ -47,7 +52,7 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(8)
-	d := &DB{Write: write, Read: read}
+	d := &DB{write: write, read: read}
 	if err := write.Ping(); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -57,12 +62,22 @@ func Open(path string) (*DB, error) {
 
 // Close closes both pools.
 func (d *DB) Close() error {
-	return errors.Join(d.Read.Close(), d.Write.Close())
+	return errors.Join(d.read.Close(), d.write.Close())
 }
 
-// WithTx runs fn in one write transaction, committing only if fn succeeds.
-func (d *DB) WithTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := d.Write.BeginTx(ctx, nil)
+// Ping checks the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
+
+// SessionStore is the scs store over this database. A cleanup interval of
+// zero turns off its background sweep (tests).
+func (d *DB) SessionStore(cleanup time.Duration) (scs.Store, func()) {
+	s := sqlite3store.NewWithCleanupInterval(d.write, cleanup)
+	return s, s.StopCleanup
+}
+
+// withTx runs fn in one write transaction, committing only if fn succeeds.
+func (d *DB) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -83,7 +98,7 @@ func (d *DB) WithTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // Migrate applies, in name order, every embedded migration not yet recorded,
 // each in its own transaction together with its record.
 func (d *DB) Migrate(ctx context.Context) error {
-	if _, err := d.Write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if _, err := d.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY,
 		applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 	)`); err != nil {
@@ -100,9 +115,9 @@ func (d *DB) Migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = d.WithTx(ctx, func(tx *sql.Tx) error {
+		err = d.withTx(ctx, func(tx *sql.Tx) error {
 			var done int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, short).Scan(&done); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, short).Scan(&done); err != nil {
 				return err
 			}
 			if done > 0 {
@@ -111,7 +126,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES (?)`, short)
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES ($1)`, short)
 			return err
 		})
 		if err != nil {

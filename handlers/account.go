@@ -9,15 +9,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"board/models"
+	"board/models/auth"
 	"board/views"
 )
 
 // reauthWindow is how long a provider re-authentication lets a member
 // without a password make sensitive changes.
-const (
-	reauthWindow     = 5 * time.Minute
-	sessionReauthKey = "reauth_until"
-)
+const reauthWindow = 5 * time.Minute
 
 // account (GET /account) shows the member's profile, sign-in methods and sessions.
 func (h *Handlers) account(c echo.Context) error {
@@ -31,7 +29,7 @@ func (h *Handlers) renderAccount(c echo.Context, status int, forms views.Account
 	if err != nil {
 		return err
 	}
-	sessions, err := h.SessionIndex.ForUser(ctx, u.ID)
+	sessions, err := h.sessions.list(ctx, u.ID)
 	if err != nil {
 		return err
 	}
@@ -39,7 +37,7 @@ func (h *Handlers) renderAccount(c echo.Context, status int, forms views.Account
 		forms.Profile.Email, forms.Profile.DisplayName = u.Email, u.DisplayName
 	}
 	v := views.AccountView{User: u, Identities: ids, Labels: map[string]string{}, Forms: forms,
-		Sessions: sessions, CurrentSession: models.SessionHash(h.Sessions.Token(ctx)), Reauthenticated: h.recentlyReauthenticated(c)}
+		Sessions: sessions, CurrentSession: h.sessions.currentHash(ctx), Reauthenticated: h.sessions.reauthenticated(ctx)}
 	linked := map[string]bool{}
 	for _, id := range ids {
 		linked[id.Provider] = true
@@ -58,36 +56,19 @@ func (h *Handlers) renderAccount(c echo.Context, status int, forms views.Account
 // confirmIdentity checks the re-authentication a sensitive change needs:
 // the current password, or for accounts without one a provider round trip
 // in the last few minutes. It returns the message to show, or "".
-// Wrong passwords here count against the same limits as sign-in, so a
-// stolen session cannot be used to guess the password.
 func (h *Handlers) confirmIdentity(c echo.Context) (string, error) {
 	u := viewer(c)
-	if !u.HasPassword() {
-		if h.recentlyReauthenticated(c) {
+	if !u.HasPassword {
+		if h.sessions.reauthenticated(c.Request().Context()) {
 			return "", nil
 		}
 		return "Confirm it is you first: use a connected provider's \"Confirm with …\" button on this page, then try again within 5 minutes.", nil
 	}
-	ctx := c.Request().Context()
-	keys := throttleKeys(c, u.Email)
-	attempt, wait, err := h.Throttle.Begin(ctx, keys...)
-	if err != nil {
-		return "", err
+	err := h.Auth.ConfirmPassword(c.Request().Context(), u, c.Request().PostFormValue("current_password"), actor(c))
+	if errors.Is(err, auth.ErrWrongPassword) {
+		return "Your current password is not correct.", nil
 	}
-	if wait > 0 {
-		return "", tooManyAttempts(c, wait, "failed sign-ins")
-	}
-	ok, err := h.checkPassword(ctx, c.Request().PostFormValue("current_password"), u.PasswordHash)
-	if err != nil {
-		return "", err
-	}
-	if ok {
-		return "", h.Throttle.Succeeded(ctx, attempt, keys[0].Key)
-	}
-	if err := h.audit(c, models.AuditEvent{ActorID: u.ID, Kind: models.AuditReauthFailed, TargetType: "user", TargetID: u.ID}); err != nil {
-		return "", err
-	}
-	return "Your current password is not correct.", nil
+	return "", err
 }
 
 // requireConfirmation is confirmIdentity for actions without a form of
@@ -98,11 +79,6 @@ func (h *Handlers) requireConfirmation(c echo.Context) error {
 		return err
 	}
 	return h.renderAccount(c, http.StatusUnprocessableEntity, views.AccountForms{Methods: views.MethodsForm{Error: msg}})
-}
-
-func (h *Handlers) recentlyReauthenticated(c echo.Context) bool {
-	until := h.Sessions.GetInt64(c.Request().Context(), sessionReauthKey)
-	return h.Now().Unix() < until
 }
 
 // changePassword (POST /account/password) sets or changes the password and
@@ -125,11 +101,7 @@ func (h *Handlers) changePassword(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return h.renderAccount(c, http.StatusUnprocessableEntity, views.AccountForms{Password: form})
 	}
-	hash, err := h.hashPassword(ctx, password)
-	if err != nil {
-		return err
-	}
-	ended, err := h.Users.SetPassword(ctx, u.ID, hash, h.Sessions.Token(ctx), actor(c))
+	ended, err := h.Auth.SetPassword(ctx, u, password, h.sessions.currentHash(ctx), actor(c))
 	if err != nil {
 		return err
 	}
@@ -138,21 +110,6 @@ func (h *Handlers) changePassword(c echo.Context) error {
 	}
 	h.flash(c, "Your password is changed. "+plural(ended, "other session was", "other sessions were")+" signed out.")
 	return seeOther(c, "/account")
-}
-
-// renewSession gives the session a new token and CSRF token on every
-// privilege change (sign-in, password, a new way to sign in), keeping the
-// session index in step: the old token is forgotten, the new one recorded.
-func (h *Handlers) renewSession(c echo.Context, u *models.User) error {
-	ctx := c.Request().Context()
-	if err := h.SessionIndex.Forget(ctx, h.Sessions.Token(ctx)); err != nil {
-		return err
-	}
-	if err := h.Sessions.RenewToken(ctx); err != nil {
-		return err
-	}
-	h.Sessions.Put(ctx, sessionCSRFKey, randomToken(32))
-	return h.SessionIndex.Record(ctx, h.Sessions.Token(ctx), u.ID, c.Request().UserAgent(), c.RealIP())
 }
 
 // updateProfile (POST /account/profile) changes email and display name.
@@ -197,7 +154,7 @@ func (h *Handlers) revokeSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.SessionIndex.Revoke(c.Request().Context(), viewer(c).ID, id, actor(c)); err != nil {
+	if err := h.sessions.revoke(c.Request().Context(), viewer(c).ID, id, actor(c)); err != nil {
 		return err
 	}
 	h.flash(c, "That session is signed out. It will be refused on its next request.")
@@ -207,7 +164,7 @@ func (h *Handlers) revokeSession(c echo.Context) error {
 // endOtherSessions (POST /account/sessions/end-others) is "sign out everywhere else".
 func (h *Handlers) endOtherSessions(c echo.Context) error {
 	ctx := c.Request().Context()
-	n, err := h.SessionIndex.EndAll(ctx, viewer(c).ID, h.Sessions.Token(ctx), "signed out everywhere else", actor(c))
+	n, err := h.sessions.endOthers(ctx, viewer(c).ID, actor(c))
 	if err != nil {
 		return err
 	}
@@ -235,7 +192,7 @@ func (h *Handlers) deleteAccount(c echo.Context) error {
 	if err := h.Users.Delete(c.Request().Context(), u.ID, form.KeepPosts, actor(c)); err != nil {
 		return err
 	}
-	if err := h.Sessions.Destroy(c.Request().Context()); err != nil {
+	if err := h.sessions.discard(c.Request().Context()); err != nil {
 		return err
 	}
 	c.Set(ctxUser, nil)

@@ -194,7 +194,7 @@ func (h *Handlers) adminUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sessions, err := h.SessionIndex.ForUser(ctx, id)
+	sessions, err := h.sessions.list(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func (h *Handlers) adminEndSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := h.SessionIndex.EndAll(c.Request().Context(), target.ID, "", "ended by an admin", actor(c))
+	n, err := h.sessions.endAll(c.Request().Context(), target.ID, "ended by an admin", actor(c))
 	if err != nil {
 		return err
 	}

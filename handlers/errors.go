@@ -2,11 +2,14 @@ package handlers
 
 import (
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"board/models"
+	"board/models/auth"
 	"board/views"
 )
 
@@ -48,7 +51,14 @@ func (h *Handlers) describe(c echo.Context, err error) views.ErrorView {
 	var denied *models.Denied
 	var pe *pageError
 	var he *echo.HTTPError
+	var throttled *auth.Throttled
 	switch {
+	case errors.As(err, &throttled):
+		secs := int(math.Ceil(throttled.Wait.Seconds()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		return views.ErrorView{Status: http.StatusTooManyRequests, Kind: "Too many attempts", Heading: "Too many " + throttled.What,
+			Message: "There have been too many " + throttled.What + " from your network or for this account, so this is paused. Try again in " +
+				strconv.Itoa((secs+59)/60) + " minute(s)."}
 	case errors.As(err, &denied):
 		return h.describeDenial(c, denied.Decision)
 	case errors.Is(err, models.ErrConflict):

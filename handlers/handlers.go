@@ -1,43 +1,47 @@
-// Package handlers is the board's HTTP layer: echo routes, middleware, and
-// handlers that bind a form, ask models' policy, call one store, and render.
+// Package handlers is the board's HTTP layer: echo routes, middleware, the
+// session owner, and handlers that bind a form, ask the policy, call one
+// store or service method, and render.
 package handlers
 
 import (
 	"log/slog"
 	"net"
-	"runtime"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
+	"board/handlers/social"
 	"board/models"
+	"board/models/auth"
 )
 
 // Deps is everything the handlers need; there is no package-level state.
 type Deps struct {
-	*models.Stores
-	Sessions *scs.SessionManager
-	Logger   *slog.Logger
+	Stores *models.Stores
+	Auth   *auth.Service
+	// SessionStore keeps server sessions (db.DB.SessionStore).
+	SessionStore scs.Store
+	Logger       *slog.Logger
 	// Social are the configured "Sign in with …" providers, in button order.
-	Social []SocialProvider
-	// HTTPS turns on HSTS; it is true when the base URL is https.
+	Social []social.Provider
+	// HTTPS turns on Secure __Host- cookies and HSTS; it is true when the
+	// base URL is https.
 	HTTPS bool
 	// TrustedProxies may set X-Forwarded-For; nobody else can choose their address.
 	TrustedProxies []*net.IPNet
 	// BodyLimit caps request bodies, e.g. "256K".
 	BodyLimit string
-	// Now is the clock for sign-in flow expiry and the re-authentication
-	// window (default time.Now), so tests can let time pass.
+	// Now is the board's clock, the same one the stores and the auth
+	// service were given (default time.Now).
 	Now func() time.Time
 }
 
 // Handlers holds the dependencies; its methods are the route handlers.
 type Handlers struct {
 	Deps
-	// argonSlots bounds concurrent argon2id runs (19 MiB each), so a burst
-	// of sign-ins queues instead of exhausting memory.
-	argonSlots chan struct{}
+	*models.Stores
+	sessions *sessions
 }
 
 // New builds the echo server with every route and middleware.
@@ -48,10 +52,13 @@ func New(d Deps) *echo.Echo {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Stores == nil || d.Sessions == nil || d.Logger == nil {
-		panic("handlers.New: Deps.Stores, Sessions and Logger are required")
+	if d.Stores == nil || d.Auth == nil || d.SessionStore == nil || d.Logger == nil {
+		panic("handlers.New: Deps.Stores, Auth, SessionStore and Logger are required")
 	}
-	h := &Handlers{Deps: d, argonSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	h := &Handlers{Deps: d, Stores: d.Stores, sessions: newSessions(d.SessionStore, d.HTTPS, d.Stores.SessionIndex, d.Now)}
+	h.sessions.logErr = func(c echo.Context, msg string, err error) {
+		h.Logger.Error(msg, "id", c.Get(ctxRequestID), "err", err)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = h.handleError

@@ -1,27 +1,21 @@
 package handlers
 
 import (
-	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"io"
 	"io/fs"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
 	"board/models"
 )
 
+// Request-scoped values on the echo context.
 const (
-	sessionUserKey   = "user_id"
-	sessionCSRFKey   = "csrf"
-	sessionFlash     = "flash"
 	ctxUser          = "user"
 	ctxSignedOut     = "signed_out_reason"
 	ctxRequestID     = "request_id"
@@ -97,63 +91,12 @@ func staticHandler(files fs.FS) http.Handler {
 	})
 }
 
-// loadSession loads the scs session and commits it just before the response
-// headers go out, so handlers that return errors still keep session changes.
-func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
-	sm := h.Sessions
-	return func(c echo.Context) error {
-		r := c.Request()
-		c.Response().Header().Add("Vary", "Cookie")
-		var token string
-		if ck, err := r.Cookie(sm.Cookie.Name); err == nil {
-			token = ck.Value
-		}
-		ctx, err := sm.Load(r.Context(), token)
-		if err != nil {
-			return err
-		}
-		c.SetRequest(r.WithContext(ctx))
-		c.Set(ctxSessionLoaded, true)
-		c.Response().Before(func() { h.commitSession(c) })
-		return next(c)
-	}
-}
-
-func (h *Handlers) commitSession(c echo.Context) {
-	sm, ctx, w := h.Sessions, c.Request().Context(), c.Response().Writer
-	switch sm.Status(ctx) {
-	case scs.Modified:
-		token, expiry, err := sm.Commit(ctx)
-		if err != nil {
-			// The handler's success page would be a lie: answer 500 instead.
-			h.Logger.Error("session commit", "id", c.Get(ctxRequestID), "err", err)
-			c.Response().Header().Del(echo.HeaderLocation)
-			c.Response().Writer = commitFailed{w}
-			return
-		}
-		sm.WriteSessionCookie(ctx, w, token, expiry)
-	case scs.Destroyed:
-		sm.WriteSessionCookie(ctx, w, "", time.Time{})
-	}
-}
-
-// commitFailed replaces a response whose session could not be saved.
-type commitFailed struct{ http.ResponseWriter }
-
-func (f commitFailed) WriteHeader(int) {
-	f.Header().Set(echo.HeaderContentType, echo.MIMETextPlainCharsetUTF8)
-	f.ResponseWriter.WriteHeader(http.StatusInternalServerError)
-	io.WriteString(f.ResponseWriter, "The board could not save your session. What you submitted may or may not have been saved: reload the page to check, and sign in again if asked.\n")
-}
-
-func (f commitFailed) Write(b []byte) (int, error) { return len(b), nil }
-
 // currentUser re-reads the signed-in user on every request, so a suspension
 // or role change takes effect on the very next request.
 func (h *Handlers) currentUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		id := h.Sessions.GetInt64(ctx, sessionUserKey)
+		id := h.sessions.userID(ctx)
 		if id == 0 {
 			return next(c)
 		}
@@ -168,7 +111,7 @@ func (h *Handlers) currentUser(next echo.HandlerFunc) echo.HandlerFunc {
 		default:
 			// A session missing from the index was revoked: even if scs
 			// still has it (a request in flight re-saved it), it is over.
-			err = h.SessionIndex.Touch(ctx, h.Sessions.Token(ctx), u.ID, c.RealIP())
+			err = h.sessions.check(ctx, u.ID, c.RealIP())
 			if errors.Is(err, models.ErrNotFound) {
 				err = h.endSession(c, "This session was signed out from another device or by an admin.")
 			} else if err == nil {
@@ -184,7 +127,7 @@ func (h *Handlers) currentUser(next echo.HandlerFunc) echo.HandlerFunc {
 
 // endSession throws the session away and remembers why for the sign-in page.
 func (h *Handlers) endSession(c echo.Context, why string) error {
-	if err := h.Sessions.Destroy(c.Request().Context()); err != nil {
+	if err := h.sessions.discard(c.Request().Context()); err != nil {
 		return err
 	}
 	c.Set(ctxSignedOut, why)
@@ -217,31 +160,15 @@ func (h *Handlers) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		want := h.Sessions.GetString(c.Request().Context(), sessionCSRFKey)
 		got := c.Request().Header.Get("X-CSRF-Token")
 		if got == "" {
 			got = c.Request().PostFormValue("_csrf")
 		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		if !h.sessions.csrfValid(c.Request().Context(), got) {
 			return errCSRF
 		}
 		return next(c)
 	}
-}
-
-// csrfToken returns the session's CSRF token, creating it on first use.
-func (h *Handlers) csrfToken(ctx context.Context) string {
-	token := h.Sessions.GetString(ctx, sessionCSRFKey)
-	if token == "" {
-		token = randomToken(32)
-		h.Sessions.Put(ctx, sessionCSRFKey, token)
-		// A visitor's session exists only to carry this token: keep it
-		// short. Signing in renews the token and the full lifetime.
-		if h.Sessions.GetInt64(ctx, sessionUserKey) == 0 {
-			h.Sessions.SetDeadline(ctx, time.Now().Add(anonymousSessionLifetime))
-		}
-	}
-	return token
 }
 
 // randomToken returns n random bytes, base64url-encoded.

@@ -1,20 +1,31 @@
 package handlers
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"board/models"
 	"board/views"
 )
 
-// render writes a templ component as the response with the given status.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render renders a templ component into a buffer and only then writes it
+// with the given status, so a failing template yields the 500 page, never
+// half a page.
 func render(c echo.Context, status int, component templ.Component) error {
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(status)
-	return component.Render(c.Request().Context(), c.Response())
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer renderBuffers.Put(buf)
+	if err := component.Render(c.Request().Context(), buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
 }
 
 // page is the common view model: who is looking, their CSRF token, and a
@@ -25,13 +36,13 @@ func (h *Handlers) page(c echo.Context, title string) views.Page {
 	// page without forms.
 	if loaded, _ := c.Get(ctxSessionLoaded).(bool); loaded {
 		ctx := c.Request().Context()
-		p.CSRF, p.Flash = h.csrfToken(ctx), h.Sessions.PopString(ctx, sessionFlash)
+		p.CSRF, p.Flash = h.sessions.csrfToken(ctx), h.sessions.popFlash(ctx)
 	}
 	return p
 }
 
 func (h *Handlers) flash(c echo.Context, msg string) {
-	h.Sessions.Put(c.Request().Context(), sessionFlash, msg)
+	h.sessions.flash(c.Request().Context(), msg)
 }
 
 // seeOther redirects after a successful POST (303, so the browser GETs).
@@ -48,4 +59,13 @@ func pathID(c echo.Context) (int64, error) {
 		return 0, errNoSuchPage
 	}
 	return id, nil
+}
+
+// actor is the signed-in user and address, for store methods that audit.
+func actor(c echo.Context) models.Actor {
+	a := models.Actor{ClientIP: c.RealIP()}
+	if u := viewer(c); u != nil {
+		a.UserID = u.ID
+	}
+	return a
 }

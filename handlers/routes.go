@@ -20,7 +20,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/static/*", echo.WrapHandler(staticHandler(static.Files)))
 
-	public := e.Group("", h.loadSession, h.currentUser, h.csrf)
+	public := e.Group("", h.sessions.load, h.currentUser, h.csrf)
 	public.GET("/", h.landing)
 	public.GET("/register", h.registerForm)
 	public.POST("/register", h.register)
@@ -31,7 +31,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 
 	// Everything below needs a signed-in member: authentication is settled
 	// before CSRF or any handler runs, and each handler still asks the policy.
-	g := e.Group("", h.loadSession, h.currentUser, h.requireMember, h.csrf)
+	g := e.Group("", h.sessions.load, h.currentUser, h.requireMember, h.csrf)
 	g.POST("/logout", h.logout)
 	g.GET("/account", h.account)
 	g.POST("/account/identities/:provider/link", h.startLink)

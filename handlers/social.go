@@ -1,9 +1,6 @@
 package handlers
 
 import (
-	"context"
-	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -12,7 +9,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
 
+	"board/handlers/social"
 	"board/models"
+	"board/models/auth"
 	"board/views"
 )
 
@@ -31,8 +30,6 @@ type oauthPending struct {
 	Expires  time.Time
 }
 
-func pendingKey(provider string) string { return "oauth:" + provider }
-
 var (
 	errOAuthState = &pageError{http.StatusBadRequest, "Sign-in refused (state check)", "This sign-in could not be completed",
 		"The answer from the provider does not match a sign-in started in this browser: it is missing, already used, expired, or was started for a different provider. Nothing changed. Start again from the sign-in page."}
@@ -40,7 +37,7 @@ var (
 		"This board does not offer sign-in with that provider."}
 )
 
-func (h *Handlers) provider(c echo.Context) (SocialProvider, error) {
+func (h *Handlers) provider(c echo.Context) (social.Provider, error) {
 	for _, p := range h.Social {
 		if p.Name() == c.Param("provider") {
 			return p, nil
@@ -106,28 +103,13 @@ func (h *Handlers) startOAuth(c echo.Context, pending oauthPending) error {
 	if err != nil {
 		return h.providerFailed(c, p, err)
 	}
-	b, err := json.Marshal(pending)
-	if err != nil {
+	if err := h.sessions.putPending(c.Request().Context(), p.Name(), pending); err != nil {
 		return err
 	}
-	h.Sessions.Put(c.Request().Context(), pendingKey(p.Name()), string(b))
 	return seeOther(c, target)
 }
 
-// takePending removes and returns this provider's pending flow if state
-// matches it and it has not expired.
-func (h *Handlers) takePending(ctx context.Context, provider, state string) (*oauthPending, bool) {
-	now := h.Now()
-	raw := h.Sessions.PopString(ctx, pendingKey(provider))
-	var p oauthPending
-	if raw == "" || json.Unmarshal([]byte(raw), &p) != nil || state == "" ||
-		subtle.ConstantTimeCompare([]byte(state), []byte(p.State)) != 1 || now.After(p.Expires) {
-		return nil, false
-	}
-	return &p, true
-}
-
-func (h *Handlers) providerFailed(c echo.Context, p SocialProvider, err error) error {
+func (h *Handlers) providerFailed(c echo.Context, p social.Provider, err error) error {
 	h.Logger.Warn("social sign-in provider failure", "id", c.Get(ctxRequestID), "provider", p.Name(), "err", err)
 	return &pageError{http.StatusBadGateway, "Provider error", p.Label() + " did not complete the sign-in",
 		p.Label() + " could not be reached or answered with an error, so you are not signed in and nothing changed. Try again in a moment, or sign in with your password."}
@@ -140,7 +122,7 @@ func (h *Handlers) callback(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	pending, ok := h.takePending(ctx, p.Name(), c.QueryParam("state"))
+	pending, ok := h.sessions.takePending(ctx, p.Name(), c.QueryParam("state"))
 	if !ok {
 		return errOAuthState
 	}
@@ -160,11 +142,11 @@ func (h *Handlers) callback(c echo.Context) error {
 		// Allow for clocks differing by up to a minute.
 		signedInAfter = pending.Expires.Add(-oauthTTL - time.Minute)
 	}
-	id, err := p.Identify(ctx, code, pending.Verifier, pending.Nonce, signedInAfter)
-	if errors.Is(err, errNonceMismatch) {
+	ext, err := p.Identify(ctx, code, pending.Verifier, pending.Nonce, signedInAfter)
+	if errors.Is(err, social.ErrNonceMismatch) {
 		return errOAuthState
 	}
-	if errors.Is(err, errStaleSignIn) {
+	if errors.Is(err, social.ErrStaleSignIn) {
 		return &pageError{http.StatusForbidden, "Authorization denied", "Not confirmed: " + p.Label() + " did not ask you to sign in again",
 			p.Label() + " answered with a sign-in it remembered, not a new one, so nothing is unlocked. Try again and sign in at " + p.Label() + " when asked."}
 	}
@@ -172,14 +154,23 @@ func (h *Handlers) callback(c echo.Context) error {
 		return h.providerFailed(c, p, err)
 	}
 	if pending.LinkUser != 0 {
-		return h.finishLink(c, p, pending, id)
+		return h.finishLink(c, p, pending, ext)
 	}
-	return h.finishSignIn(c, p, pending, id)
+	return h.finishSignIn(c, p, pending, ext)
 }
 
-func (h *Handlers) finishSignIn(c echo.Context, p SocialProvider, pending *oauthPending, id *SocialIdentity) error {
-	u, err := h.userForIdentity(c, p, id)
-	if err != nil {
+func (h *Handlers) finishSignIn(c echo.Context, p social.Provider, pending *oauthPending, ext models.ExternalIdentity) error {
+	u, err := h.Auth.ResolveIdentity(c.Request().Context(), ext, p.Label(), actor(c))
+	switch {
+	case errors.Is(err, auth.ErrNoEmail):
+		return &pageError{http.StatusUnprocessableEntity, "Sign-in incomplete", p.Label() + " did not share an email address",
+			"The board needs an email address to create your account. Allow " + p.Label() + " to share it, or register with a password."}
+	case errors.Is(err, auth.ErrAccountExists):
+		return &pageError{http.StatusConflict, "Not signed in: account exists", "An account with this email already exists",
+			"Someone (perhaps you) already registered " + ext.Email + " on this board, and the board cannot be sure that account and this " + p.Label() +
+				" sign-in belong to the same person, so it did not sign you in or connect them. If the account is yours, sign in the way you set it up (its password, or the provider you first used), then connect " +
+				p.Label() + " from your account page."}
+	case err != nil:
 		return err
 	}
 	if err := models.CanSignIn(u, p.Label()).Err(); err != nil {
@@ -191,55 +182,16 @@ func (h *Handlers) finishSignIn(c echo.Context, p SocialProvider, pending *oauth
 	return seeOther(c, orDefault(pending.Next, "/posts"))
 }
 
-// userForIdentity finds or creates the account for a provider identity,
-// refusing the cases where other boards were taken over.
-func (h *Handlers) userForIdentity(c echo.Context, p SocialProvider, id *SocialIdentity) (*models.User, error) {
-	ctx := c.Request().Context()
-	existing, err := h.Identities.Find(ctx, p.Name(), id.Subject)
-	if err == nil {
-		return h.Users.ByID(ctx, existing.UserID)
-	}
-	if !errors.Is(err, models.ErrNotFound) {
-		return nil, err
-	}
-	if id.Email == "" || models.ValidateEmail(id.Email) != "" {
-		return nil, &pageError{http.StatusUnprocessableEntity, "Sign-in incomplete", p.Label() + " did not share an email address",
-			"The board needs an email address to create your account. Allow " + p.Label() + " to share it, or register with a password."}
-	}
-	account, err := h.Users.ByEmail(ctx, id.Email)
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		name := strings.TrimSpace(models.Truncate(id.Name, models.MaxDisplayName))
-		if models.ValidateDisplayName(name) != "" {
-			name = strings.SplitN(id.Email, "@", 2)[0]
-		}
-		return h.Identities.CreateUser(ctx, models.NewUser{Email: id.Email, EmailVerified: id.EmailVerified, DisplayName: name},
-			p.Name(), id.Subject, c.RealIP())
-	case err != nil:
-		return nil, err
-	case account.IsSuspended():
-		return nil, models.CanSignIn(account, p.Label()).Err() // refused before anything is linked
-	case models.MayLinkByEmail(id.EmailVerified, account):
-		err := h.Identities.Link(ctx, &models.Identity{UserID: account.ID, Provider: p.Name(), Subject: id.Subject, Email: id.Email},
-			models.Actor{UserID: account.ID, ClientIP: c.RealIP()})
-		return account, err
-	}
-	return nil, &pageError{http.StatusConflict, "Not signed in: account exists", "An account with this email already exists",
-		"Someone (perhaps you) already registered " + id.Email + " on this board, and the board cannot be sure that account and this " + p.Label() +
-			" sign-in belong to the same person, so it did not sign you in or connect them. If the account is yours, sign in the way you set it up (its password, or the provider you first used), then connect " +
-			p.Label() + " from your account page."}
-}
-
-func (h *Handlers) finishLink(c echo.Context, p SocialProvider, pending *oauthPending, id *SocialIdentity) error {
+func (h *Handlers) finishLink(c echo.Context, p social.Provider, pending *oauthPending, ext models.ExternalIdentity) error {
 	u := viewer(c)
 	// The flow must come back to the same member who started it.
 	if u == nil || u.ID != pending.LinkUser {
 		return errOAuthState
 	}
 	if pending.Reauth {
-		return h.finishReauth(c, p, id)
+		return h.finishReauth(c, p, ext)
 	}
-	err := h.Identities.Link(c.Request().Context(), &models.Identity{UserID: u.ID, Provider: p.Name(), Subject: id.Subject, Email: id.Email}, actor(c))
+	err := h.Auth.Link(c.Request().Context(), u, ext, actor(c))
 	if errors.Is(err, models.ErrConflict) {
 		return &pageError{http.StatusConflict, "Not linked", "That " + p.Label() + " account is already connected",
 			"This " + p.Label() + " account is connected to another board account, or yours already has a " + p.Label() + " connection. Nothing changed."}
@@ -257,17 +209,17 @@ func (h *Handlers) finishLink(c echo.Context, p SocialProvider, pending *oauthPe
 
 // finishReauth accepts the provider's answer only if it names the identity
 // already connected to this member.
-func (h *Handlers) finishReauth(c echo.Context, p SocialProvider, id *SocialIdentity) error {
+func (h *Handlers) finishReauth(c echo.Context, p social.Provider, ext models.ExternalIdentity) error {
 	ctx := c.Request().Context()
-	existing, err := h.Identities.Find(ctx, p.Name(), id.Subject)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && existing.UserID != viewer(c).ID) {
+	err := h.Auth.ConfirmIdentity(ctx, viewer(c), ext)
+	if errors.Is(err, auth.ErrNotYourIdentity) {
 		return &pageError{http.StatusForbidden, "Authorization denied", "That is not your connected " + p.Label() + " account",
 			"The " + p.Label() + " account you confirmed with is not the one connected to your board account, so nothing is unlocked."}
 	}
 	if err != nil {
 		return err
 	}
-	h.Sessions.Put(ctx, sessionReauthKey, h.Now().Add(reauthWindow).Unix())
+	h.sessions.setReauth(ctx, h.Now().Add(reauthWindow))
 	h.flash(c, "Confirmed with "+p.Label()+". For the next 5 minutes you can change your profile, set a password, connect or disconnect providers, or delete your account.")
 	return seeOther(c, "/account")
 }

@@ -1,38 +1,21 @@
-// Package models holds the board's domain types, their SQLite stores and the
-// authorization policy. Stores never see HTTP; handlers never write SQL.
+// Package models is the board's pure domain: its types, the authorization
+// policy, validation, audit kinds and the store interfaces the board needs.
+// It imports no database, HTTP or echo package: db implements the stores,
+// handlers serve them, and a test (architecture_test.go) keeps it that way.
 package models
 
-import (
-	"database/sql"
-	"errors"
-	"strings"
-	"time"
-)
+import "errors"
 
 // Sentinel errors that handlers map to pages in one place.
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
+	// ErrLastSignInMethod refuses an unlink that would lock the person out.
+	ErrLastSignInMethod = errors.New("this is the account's only way to sign in")
 )
 
-const timeLayout = time.RFC3339Nano
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(timeLayout, s)
-	return t
-}
-
-func parseNullTime(s sql.NullString) *time.Time {
-	if !s.Valid {
-		return nil
-	}
-	t := parseTime(s.String)
-	return &t
-}
-
-// isUniqueViolation reports whether err is SQLite refusing a duplicate key.
-func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+// Actor is who did something and from where, for the audit log.
+type Actor struct {
+	UserID   int64 // 0: anonymous, or the operator's command line
+	ClientIP string
 }

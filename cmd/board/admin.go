@@ -45,12 +45,18 @@ func adminCommand(ctx context.Context, args []string, getenv func(string) string
 	if verb == "revoke" {
 		role = models.RoleMember
 	}
-	u, err := st.Users.SetRoleByEmail(ctx, email, role)
+	u, err := st.Users.ByEmail(ctx, email)
 	if errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("no account with email %q: they must register first", email)
 	}
 	if err != nil {
 		return err
+	}
+	// Nothing to change means no sessions end and nothing is audited.
+	if u.Role != role {
+		if err := st.Users.SetRole(ctx, u.ID, role, models.Actor{ClientIP: "command line"}); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "%s (%s) is now %s\n", u.DisplayName, u.Email, role)
 	return nil

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"board/models"
+	"board/models/auth"
 )
 
 type demoAccount struct {
@@ -23,19 +24,20 @@ var demoAccounts = []demoAccount{
 // seedDemo creates the demo members and a few posts, once, and prints how to
 // sign in. It only ever runs with -demo.
 func seedDemo(ctx context.Context, st *models.Stores, out io.Writer) error {
+	seeder := models.Actor{ClientIP: "demo seed"}
 	users := map[string]*models.User{}
 	created := false
 	for _, a := range demoAccounts {
 		u, err := st.Users.ByEmail(ctx, a.email)
 		if errors.Is(err, models.ErrNotFound) {
-			hash, herr := models.HashPassword(a.password)
+			hash, herr := auth.HashPassword(a.password)
 			if herr != nil {
 				return herr
 			}
-			u, err = st.Users.Create(ctx, models.NewUser{Email: a.email, DisplayName: a.name, PasswordHash: hash})
+			u, err = st.Users.Create(ctx, models.NewUser{Email: a.email, DisplayName: a.name, PasswordHash: hash}, "demo seed", seeder)
 			created = true
 			if err == nil && a.admin {
-				err = st.Users.SetRole(ctx, u.ID, models.RoleAdmin, models.Actor{ClientIP: "demo seed"})
+				err = st.Users.SetRole(ctx, u.ID, models.RoleAdmin, seeder)
 			}
 		}
 		if err != nil {

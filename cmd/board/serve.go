@@ -11,13 +11,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
-
 	"board/db"
 	"board/handlers"
 	"board/models"
+	"board/models/auth"
 )
 
+// openStores opens and migrates the database and builds its stores on the
+// real clock.
 func openStores(ctx context.Context, path string) (*db.DB, *models.Stores, error) {
 	d, err := db.Open(path)
 	if err != nil {
@@ -27,7 +28,15 @@ func openStores(ctx context.Context, path string) (*db.DB, *models.Stores, error
 		d.Close()
 		return nil, nil, err
 	}
-	return d, models.NewStores(d, handlers.ThrottleWindow), nil
+	return d, db.NewStores(d, time.Now, auth.ThrottleWindow), nil
+}
+
+// listeningKey carries a func that serve calls with its base URL once it
+// listens: tests start the board on port 0 and learn where it is.
+type listeningKey struct{}
+
+func onListening(ctx context.Context, fn func(baseURL string)) context.Context {
+	return context.WithValue(ctx, listeningKey{}, fn)
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -64,12 +73,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer stop()
 	}
 
-	sessionStore := sqlite3store.NewWithCleanupInterval(d.Write, 5*time.Minute)
-	defer sessionStore.StopCleanup()
+	sessionStore, stopCleanup := d.SessionStore(5 * time.Minute)
+	defer stopCleanup()
 	e := handlers.New(handlers.Deps{
 		Stores:         st,
+		Auth:           auth.New(st, time.Now),
+		SessionStore:   sessionStore,
 		Social:         socialProviders(cfg, baseURL),
-		Sessions:       handlers.NewSessionManager(sessionStore, strings.HasPrefix(baseURL, "https://")),
 		Logger:         logger,
 		HTTPS:          strings.HasPrefix(baseURL, "https://"),
 		TrustedProxies: cfg.TrustedProxies,
@@ -91,6 +101,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "board: listening on %s (database %s)\n", baseURL, cfg.DBPath)
+	if fn, ok := ctx.Value(listeningKey{}).(func(string)); ok {
+		fn(baseURL)
+	}
 
 	select {
 	case err := <-errc:

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"board/handlers"
+	"board/handlers/social"
 	"board/handlers/standin"
 )
 
@@ -17,14 +17,14 @@ const providerTimeout = 10 * time.Second
 
 // socialProviders builds the configured "Sign in with …" providers, with
 // fixed redirect URIs under the board's base URL.
-func socialProviders(cfg *config, baseURL string) []handlers.SocialProvider {
+func socialProviders(cfg *config, baseURL string) []social.Provider {
 	client := &http.Client{Timeout: providerTimeout}
-	var out []handlers.SocialProvider
+	var out []social.Provider
 	if g := cfg.Google; g.configured() {
-		out = append(out, handlers.NewGoogle(g.ID, g.Secret, g.Issuer, baseURL+"/auth/google/callback", client))
+		out = append(out, social.NewGoogle(g.ID, g.Secret, g.Issuer, baseURL+"/auth/google/callback", client))
 	}
 	if f := cfg.Facebook; f.configured() {
-		out = append(out, handlers.NewFacebook(f.ID, f.Secret, f.AuthURL, f.TokenURL, f.GraphURL, baseURL+"/auth/facebook/callback", client))
+		out = append(out, social.NewFacebook(f.ID, f.Secret, f.AuthURL, f.TokenURL, f.GraphURL, baseURL+"/auth/facebook/callback", client))
 	}
 	return out
 }

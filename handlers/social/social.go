@@ -1,4 +1,7 @@
-package handlers
+// Package social holds the board's outbound OAuth 2.0 clients for "Sign in
+// with Google / Facebook": where to send the browser, and how to turn the
+// code that comes back into the provider's word on who signed in.
+package social
 
 import (
 	"context"
@@ -16,11 +19,13 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"board/models"
 )
 
-// SocialProvider is one "Sign in with …" provider, seen from the board as an
+// Provider is one "Sign in with …" provider, seen from the board as an
 // OAuth 2.0 client.
-type SocialProvider interface {
+type Provider interface {
 	Name() string       // route segment and identities.provider, e.g. "google"
 	Label() string      // shown on buttons, e.g. "Google"
 	AuthOrigin() string // origin of the authorize page, allowed in CSP form-action
@@ -33,22 +38,15 @@ type SocialProvider interface {
 	// verifier) and returns who the provider says signed in. A non-zero
 	// signedInAfter demands proof that the person signed in at the provider
 	// after that moment (re-authentication), where the provider can give it.
-	Identify(ctx context.Context, code, verifier, nonce string, signedInAfter time.Time) (*SocialIdentity, error)
+	Identify(ctx context.Context, code, verifier, nonce string, signedInAfter time.Time) (models.ExternalIdentity, error)
 }
 
-// SocialIdentity is the provider's word on who signed in.
-type SocialIdentity struct {
-	Subject       string
-	Email         string
-	EmailVerified bool // the provider vouches that this person controls Email
-	Name          string
-}
-
-// errNonceMismatch means the ID token was not minted for this browser's request.
-var errNonceMismatch = errors.New("ID token nonce does not match the sign-in request")
-
-// errStaleSignIn means a re-authentication came back without a fresh sign-in.
-var errStaleSignIn = errors.New("the provider did not confirm a fresh sign-in")
+var (
+	// ErrNonceMismatch means the ID token was not minted for this browser's request.
+	ErrNonceMismatch = errors.New("ID token nonce does not match the sign-in request")
+	// ErrStaleSignIn means a re-authentication came back without a fresh sign-in.
+	ErrStaleSignIn = errors.New("the provider did not confirm a fresh sign-in")
+)
 
 // Google signs people in through OpenID Connect: discovery from the issuer,
 // and an ID token whose signature, iss, aud, exp and nonce go-oidc verifies.
@@ -110,29 +108,29 @@ func (g *Google) AuthCodeURL(ctx context.Context, state, verifier, nonce string,
 	return config.AuthCodeURL(state, opts...), nil
 }
 
-func (g *Google) Identify(ctx context.Context, code, verifier, nonce string, signedInAfter time.Time) (*SocialIdentity, error) {
+func (g *Google) Identify(ctx context.Context, code, verifier, nonce string, signedInAfter time.Time) (models.ExternalIdentity, error) {
 	p, config, err := g.discover(ctx)
 	if err != nil {
-		return nil, err
+		return models.ExternalIdentity{}, err
 	}
 	ctx = oidc.ClientContext(ctx, g.client)
 	tok, err := config.Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return nil, fmt.Errorf("google token exchange: %w", err)
+		return models.ExternalIdentity{}, fmt.Errorf("google token exchange: %w", err)
 	}
 	raw, ok := tok.Extra("id_token").(string)
 	if !ok {
-		return nil, errors.New("google token response has no id_token")
+		return models.ExternalIdentity{}, errors.New("google token response has no id_token")
 	}
 	idToken, err := p.Verifier(&oidc.Config{ClientID: g.config.ClientID}).Verify(ctx, raw)
 	if err != nil {
-		return nil, fmt.Errorf("google id token: %w", err)
+		return models.ExternalIdentity{}, fmt.Errorf("google id token: %w", err)
 	}
 	if !hmac.Equal([]byte(idToken.Nonce), []byte(nonce)) {
-		return nil, errNonceMismatch
+		return models.ExternalIdentity{}, ErrNonceMismatch
 	}
 	if idToken.Subject == "" {
-		return nil, errors.New("google id token has no subject")
+		return models.ExternalIdentity{}, errors.New("google id token has no subject")
 	}
 	var claims struct {
 		Email         string `json:"email"`
@@ -141,13 +139,13 @@ func (g *Google) Identify(ctx context.Context, code, verifier, nonce string, sig
 		AuthTime      int64  `json:"auth_time"`
 	}
 	if err := idToken.Claims(&claims); err != nil {
-		return nil, fmt.Errorf("google id token claims: %w", err)
+		return models.ExternalIdentity{}, fmt.Errorf("google id token claims: %w", err)
 	}
 	// max_age=0 asked for a new sign-in; auth_time says whether it happened.
 	if !signedInAfter.IsZero() && claims.AuthTime < signedInAfter.Unix() {
-		return nil, errStaleSignIn
+		return models.ExternalIdentity{}, ErrStaleSignIn
 	}
-	return &SocialIdentity{Subject: idToken.Subject, Email: claims.Email, EmailVerified: claims.EmailVerified, Name: claims.Name}, nil
+	return models.ExternalIdentity{Provider: g.Name(), Subject: idToken.Subject, Email: claims.Email, EmailVerified: claims.EmailVerified, Name: claims.Name}, nil
 }
 
 // Facebook signs people in with OAuth 2.0 and the Graph API's "me". Facebook
@@ -183,10 +181,10 @@ func (f *Facebook) AuthCodeURL(_ context.Context, state, verifier, _ string, fre
 
 // Facebook's token carries no sign-in time, so for re-authentication the
 // board can only ask (auth_type=reauthenticate), not verify.
-func (f *Facebook) Identify(ctx context.Context, code, verifier, _ string, _ time.Time) (*SocialIdentity, error) {
+func (f *Facebook) Identify(ctx context.Context, code, verifier, _ string, _ time.Time) (models.ExternalIdentity, error) {
 	tok, err := f.config.Exchange(context.WithValue(ctx, oauth2.HTTPClient, f.client), code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return nil, fmt.Errorf("facebook token exchange: %w", err)
+		return models.ExternalIdentity{}, fmt.Errorf("facebook token exchange: %w", err)
 	}
 	// appsecret_proof binds the call to our app secret, as Facebook advises.
 	mac := hmac.New(sha256.New, []byte(f.config.ClientSecret))
@@ -194,25 +192,25 @@ func (f *Facebook) Identify(ctx context.Context, code, verifier, _ string, _ tim
 	q := url.Values{"fields": {"id,name,email"}, "appsecret_proof": {hex.EncodeToString(mac.Sum(nil))}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.graphURL+"/me?"+q.Encode(), nil)
 	if err != nil {
-		return nil, err
+		return models.ExternalIdentity{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	res, err := f.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("facebook me: %w", err)
+		return models.ExternalIdentity{}, fmt.Errorf("facebook me: %w", err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("facebook me: status %d", res.StatusCode)
+		return models.ExternalIdentity{}, fmt.Errorf("facebook me: status %d", res.StatusCode)
 	}
 	var me struct{ ID, Name, Email string }
 	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&me); err != nil {
-		return nil, fmt.Errorf("facebook me: %w", err)
+		return models.ExternalIdentity{}, fmt.Errorf("facebook me: %w", err)
 	}
 	if me.ID == "" {
-		return nil, errors.New("facebook me: no id")
+		return models.ExternalIdentity{}, errors.New("facebook me: no id")
 	}
-	return &SocialIdentity{Subject: me.ID, Email: me.Email, Name: me.Name}, nil
+	return models.ExternalIdentity{Provider: f.Name(), Subject: me.ID, Email: me.Email, Name: me.Name}, nil
 }
 
 // origin is scheme://host of a URL, or "" if it has none.

@@ -1,21 +1,21 @@
-package models_test
+package auth_test
 
 import (
 	"encoding/base64"
 	"regexp"
 	"testing"
 
-	"board/models"
+	"board/models/auth"
 )
 
 var phc = regexp.MustCompile(`^\$argon2id\$v=19\$m=19456,t=2,p=1\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$`)
 
 func TestHashPasswordFormat(t *testing.T) {
-	h1, err := models.HashPassword("correct horse battery staple")
+	h1, err := auth.HashPassword("correct horse battery staple")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h2, err := models.HashPassword("correct horse battery staple")
+	h2, err := auth.HashPassword("correct horse battery staple")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestHashPasswordFormat(t *testing.T) {
 }
 
 func TestCheckPassword(t *testing.T) {
-	h, err := models.HashPassword("pässwörd with ünïcode")
+	h, err := auth.HashPassword("pässwörd with ünïcode")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestCheckPassword(t *testing.T) {
 		{"pässwörd with ünïcode ", false},
 		{"", false},
 	} {
-		ok, err := models.CheckPassword(tc.password, h)
+		ok, err := auth.CheckPassword(tc.password, h)
 		if err != nil || ok != tc.want {
 			t.Errorf("CheckPassword(%q) = %v, %v; want %v, nil", tc.password, ok, err, tc.want)
 		}
@@ -62,7 +62,7 @@ func TestCheckPassword(t *testing.T) {
 // An account with no password (social sign-in only) never matches anything.
 func TestCheckPasswordEmptyHashNeverMatches(t *testing.T) {
 	for _, pw := range []string{"", "password", "x"} {
-		ok, err := models.CheckPassword(pw, "")
+		ok, err := auth.CheckPassword(pw, "")
 		if ok || err != nil {
 			t.Errorf("CheckPassword(%q, \"\") = %v, %v; want false, nil", pw, ok, err)
 		}
@@ -94,7 +94,7 @@ func TestCheckPasswordMalformedHash(t *testing.T) {
 					t.Errorf("CheckPassword panicked on %q: %v", tc.hash, r)
 				}
 			}()
-			ok, err := models.CheckPassword("any password", tc.hash)
+			ok, err := auth.CheckPassword("any password", tc.hash)
 			if ok {
 				t.Errorf("CheckPassword(any password, %q) = true: a malformed hash matched", tc.hash)
 			}

@@ -1,0 +1,128 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+
+	"board/models"
+)
+
+// NewStores builds every store over d. now is the board's clock: every time
+// a store writes or compares comes from it, so tests can let time pass.
+func NewStores(d *DB, now func() time.Time, throttleWindow time.Duration) *models.Stores {
+	s := store{db: d, now: now}
+	return &models.Stores{
+		Users:        &users{s},
+		Posts:        &posts{s},
+		Comments:     &comments{s},
+		Identities:   &identities{s},
+		SessionIndex: &sessionIndex{s},
+		Throttle:     &throttle{store: s, window: throttleWindow},
+		Audit:        &audit{s},
+	}
+}
+
+// store is what every store holds: the database and the clock.
+type store struct {
+	db  *DB
+	now func() time.Time
+}
+
+// nowText is the clock's time in the stored form.
+func (s store) nowText() string { return formatTime(s.now()) }
+
+const timeLayout = time.RFC3339Nano
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+func parseNullTime(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t := parseTime(s.String)
+	return &t
+}
+
+// isUniqueViolation reports whether err is the database refusing a duplicate key.
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+type scanner interface{ Scan(...any) error }
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// scanAll collects every row of a query through scan.
+func scanAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func execOneTx(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return models.ErrNotFound
+	}
+	return nil
+}
+
+func (s store) execOne(ctx context.Context, query string, args ...any) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error { return execOneTx(ctx, tx, query, args...) })
+}
+
+// execOneAudited changes exactly one row and records e, atomically.
+func (s store) execOneAudited(ctx context.Context, e models.AuditEvent, query string, args ...any) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		if err := execOneTx(ctx, tx, query, args...); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, e)
+	})
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// event is an audit event by an actor about a target.
+func event(kind models.AuditKind, by models.Actor, targetType string, targetID int64, detail string) models.AuditEvent {
+	return models.AuditEvent{Kind: kind, ActorID: by.UserID, ClientIP: by.ClientIP, TargetType: targetType, TargetID: targetID, Detail: detail}
+}
+
+// placeholder is the n-th query parameter, for queries built from parts.
+func placeholder(n int) string { return "$" + strconv.Itoa(n) }
