@@ -64,13 +64,21 @@ func (s *audit) List(ctx context.Context, f models.AuditFilter, limit int) (*mod
 	args = append(args, limit+1)
 	events, err := scanAll(ctx, s.db.read, func(row scanner) (*models.AuditEvent, error) {
 		var name string
-		e, err := scanAuditEvent(row, &name)
+		var about models.AuditTarget
+		e, err := scanAuditEvent(row, &name, &about.Exists, &about.Name, &about.Owner, &about.PostID)
 		if e != nil {
-			e.ActorName = name
+			e.ActorName, e.About = name, about
 		}
 		return e, err
-	}, `SELECT `+auditColumns+`, coalesce(u.display_name, '')
+	}, `SELECT `+auditColumns+`, coalesce(u.display_name, ''),
+		coalesce(tu.id, tp.id, tc.id) IS NOT NULL, coalesce(tu.display_name, tp.title, tcp.title, ''),
+		coalesce(owner.display_name, ''), coalesce(tc.post_id, 0)
 		FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+		LEFT JOIN users tu ON e.target_type = 'user' AND tu.id = e.target_id
+		LEFT JOIN posts tp ON e.target_type = 'post' AND tp.id = e.target_id
+		LEFT JOIN comments tc ON e.target_type = 'comment' AND tc.id = e.target_id
+		LEFT JOIN posts tcp ON tcp.id = tc.post_id
+		LEFT JOIN users owner ON owner.id = coalesce(tp.author_id, tc.author_id)
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY e.id DESC LIMIT `+placeholder(len(args)), args...)
 	if err != nil {
 		return nil, err

@@ -30,14 +30,20 @@ func scanComment(row scanner) (*models.Comment, error) {
 }
 
 func (s *comments) Create(ctx context.Context, postID, authorID int64, body string) (*models.Comment, error) {
-	now := s.nowText()
-	var id int64
-	err := s.db.write.QueryRowContext(ctx, `INSERT INTO comments (post_id, author_id, body, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $4) RETURNING id`, postID, authorID, body, now).Scan(&id)
-	if err != nil {
-		return nil, err
-	}
-	return s.ByID(ctx, id)
+	var cm *models.Comment
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO comments (post_id, author_id, body, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $4) RETURNING id`, postID, authorID, body, s.nowText()).Scan(&id)
+		if err != nil {
+			return err
+		}
+		if cm, err = scanComment(tx.QueryRowContext(ctx, commentSelect+` WHERE c.id = $1`, id)); err != nil {
+			return err
+		}
+		return s.notifyRepliesTx(ctx, tx, cm)
+	})
+	return cm, err
 }
 
 func (s *comments) ByID(ctx context.Context, id int64) (*models.Comment, error) {
@@ -54,6 +60,10 @@ func (s *comments) Update(ctx context.Context, id int64, body string) error {
 
 func (s *comments) Delete(ctx context.Context, id int64) error {
 	return s.execOne(ctx, `DELETE FROM comments WHERE id = $1`, id)
+}
+
+func (s *comments) Remove(ctx context.Context, id int64, reason string, by models.Actor) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error { return s.removeTx(ctx, tx, models.CommentRef(id), reason, by) })
 }
 
 func (s *comments) SetHidden(ctx context.Context, id int64, hidden bool, reason string, by models.Actor) error {

@@ -90,13 +90,28 @@ func (s *posts) SetHidden(ctx context.Context, id int64, hidden bool, reason str
 	return s.setHidden(ctx, "posts", "post", id, hidden, reason, by)
 }
 
-// setHidden is hide/restore for posts and comments, which share the columns.
+func (s *posts) Remove(ctx context.Context, id int64, reason string, by models.Actor) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error { return s.removeTx(ctx, tx, models.PostRef(id), reason, by) })
+}
+
+// setHidden is hide/restore for posts and comments, which share the
+// columns, with the notifications and settled reports that follow.
 func (s store) setHidden(ctx context.Context, table, targetType string, id int64, hidden bool, reason string, by models.Actor) error {
-	if !hidden {
-		return s.execOneAudited(ctx, event(models.HiddenKind(targetType, false), by, targetType, id, ""),
-			`UPDATE `+table+` SET hidden_at = NULL, hidden_reason = '', hidden_by = NULL WHERE id = $1`, id)
+	query := `UPDATE ` + table + ` SET hidden_at = NULL, hidden_reason = '', hidden_by = NULL WHERE id = $1`
+	args := []any{id}
+	e := event(models.HiddenKind(targetType, hidden), by, targetType, id, "")
+	if hidden {
+		query = `UPDATE ` + table + ` SET hidden_at = $2, hidden_reason = $3, hidden_by = $4 WHERE id = $1`
+		args = append(args, s.nowText(), reason, nullID(by.UserID))
+		e.Detail = reason
 	}
-	return s.execOneAudited(ctx, event(models.HiddenKind(targetType, true), by, targetType, id, reason),
-		`UPDATE `+table+` SET hidden_at = $1, hidden_reason = $2, hidden_by = $3 WHERE id = $4`,
-		s.nowText(), reason, nullID(by.UserID), id)
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		if err := execOneTx(ctx, tx, query, args...); err != nil {
+			return err
+		}
+		if err := s.moderatedTx(ctx, tx, models.ContentRef{Type: targetType, ID: id}, hidden, reason, by); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, e)
+	})
 }

@@ -15,13 +15,15 @@ import (
 func NewStores(d *DB, now func() time.Time, throttleWindow time.Duration) *models.Stores {
 	s := store{db: d, now: now}
 	return &models.Stores{
-		Users:        &users{s},
-		Posts:        &posts{s},
-		Comments:     &comments{s},
-		Identities:   &identities{s},
-		SessionIndex: &sessionIndex{s},
-		Throttle:     &throttle{store: s, window: throttleWindow},
-		Audit:        &audit{s},
+		Users:         &users{s},
+		Posts:         &posts{s},
+		Comments:      &comments{s},
+		Identities:    &identities{s},
+		SessionIndex:  &sessionIndex{s},
+		Throttle:      &throttle{store: s, window: throttleWindow},
+		Audit:         &audit{s},
+		Reports:       &reports{s},
+		Notifications: &notifications{s},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"board/models"
 )
@@ -94,6 +95,28 @@ func (s scanExtra) Scan(dest ...any) error { return s.row.Scan(append(dest, s.ex
 func (s *users) List(ctx context.Context, limit int) ([]*models.User, error) {
 	return scanAll(ctx, s.db.read, scanUser, `SELECT `+userColumns+` FROM users ORDER BY id DESC LIMIT $1`, limit)
 }
+
+func (s *users) Search(ctx context.Context, q models.MemberQuery) (*models.MemberPage, error) {
+	page := &models.MemberPage{Page: max(q.Page, 1), PerPage: q.PerPage}
+	where, args := "", []any{}
+	if q.Text != "" {
+		// lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+		where = ` WHERE lower(display_name) LIKE $1 ESCAPE '\' OR lower(email) LIKE $1 ESCAPE '\'`
+		args = append(args, "%"+likeEscaper.Replace(strings.ToLower(q.Text))+"%")
+	}
+	if err := s.db.read.QueryRowContext(ctx, `SELECT count(*) FROM users`+where, args...).Scan(&page.Total); err != nil {
+		return nil, err
+	}
+	n := len(args)
+	args = append(args, q.PerPage, (page.Page-1)*q.PerPage)
+	var err error
+	page.Members, err = scanAll(ctx, s.db.read, scanUser, `SELECT `+userColumns+` FROM users`+where+
+		` ORDER BY id DESC LIMIT `+placeholder(n+1)+` OFFSET `+placeholder(n+2), args...)
+	return page, err
+}
+
+// likeEscaper makes text match itself literally in a LIKE pattern.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // execOneEndingSessions changes one user row, ends all their sessions and
 // records e, atomically: suspension and role changes must take effect at once.

@@ -35,6 +35,10 @@ const (
 	AuditNameChanged      AuditKind = "display_name_changed"
 	AuditAccountDeleted   AuditKind = "account_deleted"
 	AuditReauthFailed     AuditKind = "reauth_failed"
+	AuditReportFiled      AuditKind = "report_filed"
+	AuditReportsDismissed AuditKind = "reports_dismissed"
+	AuditPostDeleted      AuditKind = "post_deleted"    // by a moderator; authors' own deletions are not audited
+	AuditCommentDeleted   AuditKind = "comment_deleted" // likewise
 )
 
 // AuditKinds lists every kind, for the admin page's filter.
@@ -42,7 +46,8 @@ func AuditKinds() []AuditKind {
 	return []AuditKind{AuditSignIn, AuditSignInFailed, AuditSignOut, AuditRegister, AuditPostHidden, AuditPostRestored,
 		AuditCommentHidden, AuditCommentRestored, AuditUserSuspended, AuditUserReinstated, AuditRoleGranted, AuditRoleRevoked,
 		AuditIdentityLinked, AuditIdentityUnlinked, AuditSessionRevoked, AuditSessionsEnded, AuditPasswordChanged,
-		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed}
+		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed,
+		AuditReportFiled, AuditReportsDismissed, AuditPostDeleted, AuditCommentDeleted}
 }
 
 // HiddenKind is the audit kind of hiding (or restoring) a post or comment.
@@ -71,6 +76,17 @@ type AuditEvent struct {
 	ClientIP   string
 	PrevHash   string
 	Hash       string
+	// About is the target as it is now, for showing the event in words
+	// (List fills it; it is not part of the hashed record).
+	About AuditTarget
+}
+
+// AuditTarget describes an event's target as it is now.
+type AuditTarget struct {
+	Exists bool
+	Name   string // a member's display name, or the post's title (for a comment, its post's)
+	Owner  string // the author of a post or comment ("" if gone)
+	PostID int64  // a comment's post
 }
 
 // AuditTimeLayout is how an event's time is stored and hashed.

@@ -23,6 +23,8 @@ func (c *Comment) Edited() bool { return c.UpdatedAt.After(c.CreatedAt) }
 
 // Comments reads and writes comments.
 type Comments interface {
+	// Create also notifies the post's author and the thread's earlier
+	// commenters, in the same transaction.
 	Create(ctx context.Context, postID, authorID int64, body string) (*Comment, error)
 	// ByID returns the comment, hidden or not.
 	ByID(ctx context.Context, id int64) (*Comment, error)
@@ -31,6 +33,9 @@ type Comments interface {
 	ForPost(ctx context.Context, postID int64) ([]*Comment, error)
 	Update(ctx context.Context, id int64, body string) error
 	Delete(ctx context.Context, id int64) error
-	// SetHidden hides (with a reason) or restores a comment, audited.
+	// SetHidden hides (with a reason) or restores a comment, audited, as
+	// Posts.SetHidden does.
 	SetHidden(ctx context.Context, id int64, hidden bool, reason string, by Actor) error
+	// Remove deletes a comment as a moderator, as Posts.Remove does.
+	Remove(ctx context.Context, id int64, reason string, by Actor) error
 }

@@ -212,3 +212,77 @@ func CanRemoveSignInMethod(hasPassword bool, identities int) bool {
 func MayLinkByEmail(providerVerified bool, account *User) bool {
 	return providerVerified && account.EmailVerified
 }
+
+// CanReport: an active member reports a post (c nil) or comment that they
+// can see and did not write, and that no moderator has hidden yet. Once
+// per item is the store's to enforce (ErrAlreadyReported).
+func CanReport(actor *User, p *Post, c *Comment) Decision {
+	if d, ok := member(actor, "report posts and comments"); !ok {
+		return d
+	}
+	thing, authorID, hidden := "post", p.AuthorID, p.Hidden()
+	d := CanSeePost(actor, p)
+	if c != nil {
+		thing, authorID, hidden = "comment", c.AuthorID, c.Hidden()
+		d = CanSeeComment(actor, p, c)
+	}
+	switch {
+	case !d.Allowed():
+		return d
+	case authorID == actor.ID:
+		return Decision{DenyForbidden, "This " + thing + " is your own. Edit or delete it instead of reporting it."}
+	case hidden:
+		return Decision{DenyForbidden, "A moderator has already hidden this " + thing + ", so there is nothing left to report."}
+	}
+	return allow
+}
+
+// CanWorkReports: admins see the report queue and settle reports.
+func CanWorkReports(actor *User) Decision { return adminOnly(actor, "work the report queue") }
+
+// CanRemoveContent: admins delete anyone's posts and comments, with a
+// reason the author is told. Authors delete their own through CanDeletePost.
+func CanRemoveContent(actor *User) Decision {
+	return adminOnly(actor, "delete other members' posts and comments")
+}
+
+// CanSeeNotification: members see only their own notifications, and one
+// about someone's comment only while they may see that comment (a thread
+// hidden since, or a comment hidden or deleted since, takes it away).
+func CanSeeNotification(actor *User, n *Notification) Decision {
+	if d, ok := member(actor, "read notifications"); !ok {
+		return d
+	}
+	gone := Decision{DenyNotFound, "This notification does not exist."}
+	if n.UserID != actor.ID {
+		return gone
+	}
+	if n.Kind.AboutReply() {
+		if n.Post == nil || n.Comment == nil {
+			return gone
+		}
+		if d := CanSeeComment(actor, n.Post, n.Comment); !d.Allowed() {
+			return gone
+		}
+	}
+	return allow
+}
+
+// NotificationReveal is what a visible notification may quote of what it is
+// about: the post's title, the comment's text.
+type NotificationReveal struct {
+	PostTitle   bool
+	CommentText bool
+}
+
+// NotificationReveals applies the visibility rules at the time of showing,
+// so a notification never carries text its recipient may no longer see.
+func NotificationReveals(actor *User, n *Notification) NotificationReveal {
+	var r NotificationReveal
+	if !CanSeeNotification(actor, n).Allowed() || n.Post == nil {
+		return r
+	}
+	r.PostTitle = CanSeePost(actor, n.Post).Allowed()
+	r.CommentText = n.Comment != nil && CanSeeComment(actor, n.Post, n.Comment).Allowed()
+	return r
+}

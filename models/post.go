@@ -39,6 +39,10 @@ type Posts interface {
 	Update(ctx context.Context, id int64, title, body string) error
 	// Delete removes a post and its comments.
 	Delete(ctx context.Context, id int64) error
-	// SetHidden hides (with a reason) or restores a post, audited.
+	// SetHidden hides (with a reason) or restores a post, audited. Hiding
+	// settles the post's open reports; the author and reporters are told.
 	SetHidden(ctx context.Context, id int64, hidden bool, reason string, by Actor) error
+	// Remove deletes a post as a moderator, with its comments: audited, the
+	// open reports on them settled, the author and reporters told.
+	Remove(ctx context.Context, id int64, reason string, by Actor) error
 }

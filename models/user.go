@@ -53,6 +53,9 @@ type Users interface {
 	PasswordHash(ctx context.Context, id int64) (string, error)
 	// List returns users, newest first, for the admin page.
 	List(ctx context.Context, limit int) ([]*User, error)
+	// Search pages through members whose display name or email contains
+	// the query's text (any case), newest first, with the total.
+	Search(ctx context.Context, q MemberQuery) (*MemberPage, error)
 	// SetSuspended suspends (with a reason, ending every session) or reinstates.
 	SetSuspended(ctx context.Context, id int64, suspended bool, reason string, by Actor) error
 	// SetRole grants or revokes admin and ends the user's sessions.
@@ -66,4 +69,27 @@ type Users interface {
 	// Delete removes an account with its sessions and identities; with
 	// keepPosts its posts and comments stay, shown as by a deleted member.
 	Delete(ctx context.Context, id int64, keepPosts bool, by Actor) error
+}
+
+// MemberQuery is the admin's member search.
+type MemberQuery struct {
+	Text    string // part of a display name or email; "" for everyone
+	Page    int    // from 1
+	PerPage int
+}
+
+// MemberPage is one page of a member search, with where it stands.
+type MemberPage struct {
+	Members []*User
+	Total   int // members matching, on every page
+	Page    int
+	PerPage int
+}
+
+// Pages is how many pages the search has (at least 1).
+func (p *MemberPage) Pages() int {
+	if p.Total == 0 || p.PerPage <= 0 {
+		return 1
+	}
+	return (p.Total + p.PerPage - 1) / p.PerPage
 }
