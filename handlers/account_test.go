@@ -50,7 +50,7 @@ type sessionRow struct {
 
 var (
 	sessionRowRe = regexp.MustCompile(`(?s)<tr data-testid="session-row">(.*?)</tr>`)
-	cellRe       = regexp.MustCompile(`(?s)<td>(.*?)</td>`)
+	cellRe       = regexp.MustCompile(`(?s)<td[^>]*>(.*?)</td>`)
 	revokeRe     = regexp.MustCompile(`action="/account/sessions/(\d+)/revoke"`)
 	tagsRe       = regexp.MustCompile(`<[^>]*>`)
 	shownTimeRe  = regexp.MustCompile(`^\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2} UTC$`)

@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	adminUserLimit = 200
+	membersPerPage = 50
 	auditPerPage   = 50
 )
 
@@ -35,7 +35,15 @@ func (h *Handlers) admin(c echo.Context) error {
 
 func (h *Handlers) renderAdmin(c echo.Context, status int, f models.AuditFilter, reason views.ReasonForm) error {
 	ctx := c.Request().Context()
-	users, err := h.Users.List(ctx, adminUserLimit)
+	q := models.MemberQuery{Text: strings.TrimSpace(c.QueryParam("q")), Page: 1, PerPage: membersPerPage}
+	if s := c.QueryParam("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return &pageError{http.StatusBadRequest, "Bad request", "Bad page number", "The page number must be a positive whole number."}
+		}
+		q.Page = n
+	}
+	members, err := h.Users.Search(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -44,7 +52,7 @@ func (h *Handlers) renderAdmin(c echo.Context, status int, f models.AuditFilter,
 		return err
 	}
 	return render(c, status, views.Admin(h.page(c, "Admin"), views.AdminView{
-		Users: users, Events: events, Filter: f, Kinds: models.AuditKinds(), Reason: reason}))
+		Members: members, Search: q.Text, Events: events, Filter: f, Kinds: models.AuditKinds(), Reason: reason}))
 }
 
 // moderationReason reads the required reason for hiding or suspending; a
@@ -73,14 +81,14 @@ func (h *Handlers) moderatePost(c echo.Context, hide bool) error {
 	if hide {
 		var refused *views.ReasonForm
 		if reason, refused = moderationReason(c, "post", p.ID); refused != nil {
-			return h.renderPost(c, http.StatusUnprocessableEntity, p, views.CommentForm{}, *refused)
+			return h.refusedHide(c, p, *refused)
 		}
 	}
 	if err := h.Posts.SetHidden(c.Request().Context(), p.ID, hide, reason, actor(c)); err != nil {
 		return err
 	}
-	h.flash(c, map[bool]string{true: "The post is hidden.", false: "The post is restored."}[hide])
-	return seeOther(c, postURL(p.ID))
+	h.flash(c, map[bool]string{true: "The post is hidden; its author is told.", false: "The post is restored; its author is told."}[hide])
+	return seeOther(c, afterModeration(c, postURL(p.ID)))
 }
 
 func (h *Handlers) hideComment(c echo.Context) error    { return h.moderateComment(c, true) }
@@ -106,14 +114,23 @@ func (h *Handlers) moderateComment(c echo.Context, hide bool) error {
 			if err != nil {
 				return err
 			}
-			return h.renderPost(c, http.StatusUnprocessableEntity, p, views.CommentForm{}, *refused)
+			return h.refusedHide(c, p, *refused)
 		}
 	}
 	if err := h.Comments.SetHidden(c.Request().Context(), id, hide, reason, actor(c)); err != nil {
 		return err
 	}
-	h.flash(c, map[bool]string{true: "The comment is hidden.", false: "The comment is restored."}[hide])
-	return seeOther(c, commentURL(cm))
+	h.flash(c, map[bool]string{true: "The comment is hidden; its author is told.", false: "The comment is restored; its author is told."}[hide])
+	return seeOther(c, afterModeration(c, commentURL(cm)))
+}
+
+// refusedHide shows a hide without a reason again where it was sent from:
+// the report queue or the post.
+func (h *Handlers) refusedHide(c echo.Context, p *models.Post, refused views.ReasonForm) error {
+	if afterModeration(c, "") != "" {
+		return h.renderQueue(c, http.StatusUnprocessableEntity, refused)
+	}
+	return h.renderPost(c, http.StatusUnprocessableEntity, p, views.CommentForm{}, refused)
 }
 
 // loadTarget fetches the member named by :id and checks the viewer may manage them.

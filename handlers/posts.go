@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -90,7 +91,12 @@ func (h *Handlers) showPost(c echo.Context) error {
 // carrying errors from a failed submit.
 func (h *Handlers) renderPost(c echo.Context, status int, p *models.Post, form views.CommentForm, reason views.ReasonForm) error {
 	u := viewer(c)
-	comments, err := h.Comments.ForPost(c.Request().Context(), p.ID)
+	ctx := c.Request().Context()
+	comments, err := h.Comments.ForPost(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	mine, err := h.Reports.ReportedIn(ctx, u.ID, p.ID)
 	if err != nil {
 		return err
 	}
@@ -101,11 +107,12 @@ func (h *Handlers) renderPost(c echo.Context, status int, p *models.Post, form v
 		CanModerate: models.CanModerate(u).Allowed(),
 		NewComment:  form,
 		Reason:      reason,
+		Report:      reportControl(u, mine, p, nil),
 	}
 	for _, cm := range comments {
 		if models.CanSeeComment(u, p, cm).Allowed() {
 			d.Comments = append(d.Comments, views.CommentItem{Comment: cm,
-				CanEdit: models.CanEditComment(u, p, cm).Allowed(), CanModerate: d.CanModerate})
+				CanEdit: models.CanEditComment(u, p, cm).Allowed(), CanModerate: d.CanModerate, Report: reportControl(u, mine, p, cm)})
 		}
 	}
 	return render(c, status, views.ShowPost(h.page(c, p.Title), d))
@@ -147,4 +154,19 @@ func (h *Handlers) deletePost(c echo.Context) error {
 	}
 	h.flash(c, "Your post was deleted.")
 	return seeOther(c, "/posts")
+}
+
+// reportControl is what u may do about a post (cm nil) or comment besides
+// editing it: report it, see that they did, or delete it as a moderator.
+func reportControl(u *models.User, mine map[models.ContentRef]time.Time, p *models.Post, cm *models.Comment) views.ReportControl {
+	target, authorID := models.PostRef(p.ID), p.AuthorID
+	if cm != nil {
+		target, authorID = models.CommentRef(cm.ID), cm.AuthorID
+	}
+	r := views.ReportControl{CanReport: models.CanReport(u, p, cm).Allowed(),
+		CanRemove: authorID != u.ID && models.CanRemoveContent(u).Allowed()}
+	if at, ok := mine[target]; ok {
+		r.ReportedAt = &at
+	}
+	return r
 }

@@ -31,12 +31,13 @@ func render(c echo.Context, status int, component templ.Component) error {
 // page is the common view model: who is looking, their CSRF token, and a
 // one-time flash message.
 func (h *Handlers) page(c echo.Context, title string) views.Page {
-	p := views.Page{Title: title, Viewer: viewer(c)}
+	p := views.Page{Title: title, Viewer: viewer(c), Path: c.Request().URL.Path}
 	// Errors raised before the session loads (413, unknown routes) get a
 	// page without forms.
 	if loaded, _ := c.Get(ctxSessionLoaded).(bool); loaded {
 		ctx := c.Request().Context()
 		p.CSRF, p.Flash = h.sessions.csrfToken(ctx), h.sessions.popFlash(ctx)
+		p.Unread = h.unread(c)
 	}
 	return p
 }

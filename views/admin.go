@@ -3,6 +3,8 @@ package views
 import (
 	"net/url"
 
+	"github.com/a-h/templ"
+
 	"board/models"
 )
 
@@ -13,6 +15,18 @@ type ReasonForm struct {
 	TargetID   int64
 	Reason     string
 	Error      string
+}
+
+func (f ReasonForm) errorID() string {
+	return "reason-error-" + f.TargetType + "-" + itoa(f.TargetID)
+}
+
+// describedBy ties the reason input to its error, if any.
+func (f ReasonForm) describedBy() templ.Attributes {
+	if f.Error == "" {
+		return nil
+	}
+	return templ.Attributes{"aria-describedby": f.errorID()}
 }
 
 // For is the form for one target: empty unless the refusal was about it.

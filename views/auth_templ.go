@@ -214,7 +214,7 @@ func loginForm(p Page, f LoginForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = field("Email", "email", "email", f.Email, "", "").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = input("email", "Email", "email", "email", f.Email, "", "", "username").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -386,7 +386,7 @@ func Register(p Page, f RegisterForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = field("Password", "password", "password", "", f.Errors["password"], "8 to 128 characters. A long phrase is best.").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = input("password", "Password", "password", "password", "", f.Errors["password"], "8 to 128 characters. A long phrase is best.", "new-password").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -3,9 +3,12 @@
 package views
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"board/models"
 )
@@ -17,6 +20,16 @@ type Page struct {
 	Viewer *models.User // nil when nobody is signed in
 	CSRF   string
 	Flash  string
+	Path   string // the request's path, for marking the current nav link
+	Unread string // the viewer's unread notifications ("" for none, "99+" for many)
+}
+
+// current marks the nav link to the page being shown (aria-current).
+func (p Page) current(path string) templ.Attributes {
+	if p.Path == path {
+		return templ.Attributes{"aria-current": "page"}
+	}
+	return nil
 }
 
 // Provider is a configured social sign-in button.
@@ -54,4 +67,53 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// autocompleteFor is the autocomplete hint of the board's usual fields.
+func autocompleteFor(name string) string {
+	switch name {
+	case "email":
+		return "email"
+	case "password", "current_password":
+		return "current-password"
+	case "new_password":
+		return "new-password"
+	case "display_name":
+		return "nickname"
+	}
+	return "off"
+}
+
+// describedBy ties an input to its error and hint (aria-describedby).
+func describedBy(id, hint, errMsg string) templ.Attributes {
+	var ids []string
+	if errMsg != "" {
+		ids = append(ids, id+"-error")
+	}
+	if hint != "" {
+		ids = append(ids, id+"-hint")
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return templ.Attributes{"aria-describedby": strings.Join(ids, " ")}
+}
+
+type focusKey struct{}
+
+// withFocus starts a page's record of whether an invalid input has taken
+// the focus yet.
+func withFocus(ctx context.Context) context.Context {
+	return context.WithValue(ctx, focusKey{}, new(bool))
+}
+
+// firstInvalid reports whether this is the page's first invalid input,
+// which alone gets autofocus.
+func firstInvalid(ctx context.Context) bool {
+	taken, ok := ctx.Value(focusKey{}).(*bool)
+	if !ok || *taken {
+		return false
+	}
+	*taken = true
+	return true
 }
