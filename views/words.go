@@ -133,3 +133,23 @@ func excerpt(s string, n int) string {
 	}
 	return s
 }
+
+// memberRange says which members a page shows, so the list never stops
+// without saying so.
+func memberRange(m *models.MemberPage, search string) string {
+	switch {
+	case m.Total == 0 && search != "":
+		return "No member's name or email contains “" + search + "”."
+	case m.Total == 0:
+		return "No members yet."
+	}
+	first := (m.Page-1)*m.PerPage + 1
+	s := "Members " + strconv.Itoa(first) + "–" + strconv.Itoa(first+len(m.Members)-1) + " of " + strconv.Itoa(m.Total)
+	if len(m.Members) == 0 {
+		s = "No members on page " + strconv.Itoa(m.Page) + "; there are " + strconv.Itoa(m.Total)
+	}
+	if search != "" {
+		s += " whose name or email contains “" + search + "”"
+	}
+	return s + ", newest first."
+}
