@@ -43,8 +43,11 @@ func TestRouteWalkAnonymous(t *testing.T) {
 	t.Parallel()
 	b := boardtest.New(t, boardtest.Options{})
 	w := seedCast(t, b)
-	b.CreateComment(t, w.Post, w.Bob, "Bob's seeded reply zq4")
-	secrets := []string{w.Post.Title, w.Post.Body, w.Comment.Body, "Bob's seeded reply zq4",
+	b.CreateComment(t, w.Post, w.Bob, "Bob's seeded reply zq4") // notifies alice
+	if _, err := b.Reports.Create(t.Context(), models.PostRef(w.Post.ID), "Bob's seeded report zq5", models.Actor{UserID: w.Bob.ID}); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{w.Post.Title, w.Post.Body, w.Comment.Body, "Bob's seeded reply zq4", "Bob's seeded report zq5",
 		"alice@example.com", "bob@example.com", "ada@example.com"}
 
 	before := boardState(t, b)
@@ -97,7 +100,11 @@ func TestRouteWalkAnonymous(t *testing.T) {
 			boardtest.MustNotContain(t, method+" "+path, res.Body, secrets...)
 		})
 	}
-	for _, must := range []string{"GET /posts", "GET /posts/:id", "POST /admin/users/:id/role", "GET /comments/:id/edit", "GET /admin"} {
+	for _, must := range []string{"GET /posts", "GET /posts/:id", "POST /admin/users/:id/role", "GET /comments/:id/edit", "GET /admin",
+		"POST /posts/:id/report", "POST /comments/:id/report", "GET /admin/reports", "POST /admin/reports/:id/dismiss",
+		"GET /notifications", "POST /notifications/:id/read", "POST /notifications/read-all",
+		"GET /posts/:id/delete", "GET /comments/:id/delete", "GET /admin/users/:id/role",
+		"GET /admin/posts/:id/delete", "POST /admin/posts/:id/delete", "GET /admin/comments/:id/delete", "POST /admin/comments/:id/delete"} {
 		if !walked[must] {
 			t.Errorf("route %s not in the route table", must)
 		}
@@ -202,6 +209,18 @@ func boardState(t *testing.T, b *boardtest.Board) string {
 	var sb strings.Builder
 	for _, u := range b.AllUsers(t) {
 		fmt.Fprintf(&sb, "user %d|%s|%s|%s|%v|%s\n", u.ID, u.Email, u.DisplayName, u.Role, when(u.SuspendedAt), b.PasswordHash(t, u.ID))
+		list, err := b.Notifications.List(t.Context(), u.ID, false, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range list.Notifications {
+			fmt.Fprintf(&sb, "notification %d|%d|%s|%v\n", n.ID, n.UserID, n.Kind, when(n.ReadAt))
+		}
+	}
+	for _, it := range reportsOn(t, b).Items {
+		for _, r := range it.Reports {
+			fmt.Fprintf(&sb, "report %d|%s %d|%s\n", r.ID, r.Target.Type, r.Target.ID, r.Status)
+		}
 	}
 	for _, p := range b.AllPosts(t) {
 		fmt.Fprintf(&sb, "post %d|%s|%s|%v\n", p.ID, p.Title, p.Body, when(p.HiddenAt))
