@@ -24,7 +24,7 @@ import (
 )
 
 const (
-	browserTestTimeout = 90 * time.Second // the whole scenario, browser included
+	browserTestTimeout = 4 * time.Minute // the whole scenario, browser and accessibility checks included
 	stepTimeout        = 15 * time.Second // one step: a missing element fails fast
 )
 
@@ -49,6 +49,7 @@ func chromiumPath(t *testing.T) string {
 // context; each person then gets their own browser context (see person).
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	requireAxe(t) // every page visited is checked with it
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.NoSandbox,
@@ -84,6 +85,10 @@ type person struct {
 	base  string
 	board *boardProc
 	ctx   context.Context
+	axe   string // axe-core's source, injected into each page (see audit)
+	phone bool   // the window is 360 px wide
+	// audited counts the pages checked with axe-core.
+	audited int
 }
 
 func newPerson(t *testing.T, browserCtx context.Context, board *boardProc, name string) *person {
@@ -93,7 +98,18 @@ func newPerson(t *testing.T, browserCtx context.Context, board *boardProc, name 
 	if err := chromedp.Do(ctx); err != nil { // opens the tab
 		t.Fatalf("%s: opening a tab: %v", name, err)
 	}
-	return &person{t: t, name: name, base: board.URL, board: board, ctx: ctx}
+	p := &person{t: t, name: name, base: board.URL, board: board, ctx: ctx, axe: requireAxe(t)}
+	t.Cleanup(func() { t.Logf("%s: %d pages checked with axe-core, at desktop width and at %d px", name, p.audited, phoneWidth) })
+	return p
+}
+
+// newPhonePerson is newPerson at a 360 px wide window.
+func newPhonePerson(t *testing.T, browserCtx context.Context, board *boardProc, name string) *person {
+	t.Helper()
+	p := newPerson(t, browserCtx, board, name)
+	p.phone = true
+	step(p, "narrow the window", chromedp.EmulateViewport(phoneWidth, phoneHeight))
+	return p
 }
 
 // step runs a on the person's tab with a per-step timeout.
@@ -130,6 +146,7 @@ func (p *person) open(path string) int {
 	if res == nil {
 		p.t.Fatalf("%s: open %s: no response", p.name, path)
 	}
+	p.audit()
 	return int(res.Status)
 }
 
@@ -146,6 +163,7 @@ func (p *person) click(sel string) int {
 	if res == nil {
 		p.t.Fatalf("%s: click %s: no response", p.name, sel)
 	}
+	p.audit()
 	return int(res.Status)
 }
 
@@ -443,7 +461,12 @@ func TestBrowserMemberJourney(t *testing.T) {
 	if st := nina.open(postPath); st != http.StatusOK {
 		t.Fatalf("nina GET %s: status %d", postPath, st)
 	}
-	if st := nina.click("[data-testid=delete-post]"); st != http.StatusOK || nina.path() != "/posts" {
+	// Deleting asks first, on a page of its own.
+	if st := nina.click("[data-testid=delete-post]"); st != http.StatusOK || nina.path() != postPath+"/delete" {
+		t.Fatalf("delete link: ended on %s with status %d, want the confirmation%s", nina.path(), st, nina.where())
+	}
+	nina.expectContains("[data-testid=confirm]", "Delete your post?", title2, "no undo")
+	if st := nina.click("[data-testid=confirm-submit]"); st != http.StatusOK || nina.path() != "/posts" {
 		t.Fatalf("deleting: ended on %s with status %d, want /posts 200%s", nina.path(), st, nina.where())
 	}
 	nina.expectContains("[data-testid=flash]", "deleted")
