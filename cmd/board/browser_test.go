@@ -293,7 +293,7 @@ func (p *person) screenshot(name string) string {
 	// t.TempDir() is removed after the test; to look at the pictures, set
 	// BOARD_TEST_SCREENSHOTS to a directory and they are copied there too.
 	if dir := os.Getenv("BOARD_TEST_SCREENSHOTS"); dir != "" {
-		keep := filepath.Join(dir, p.t.Name()+"-"+name+".png")
+		keep := filepath.Join(dir, strings.ReplaceAll(p.t.Name(), "/", "-")+"-"+name+".png")
 		if err := os.WriteFile(keep, data, 0o644); err != nil {
 			p.t.Errorf("keeping screenshot: %v", err)
 		} else {
