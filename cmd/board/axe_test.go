@@ -141,4 +141,3 @@ func (p *person) restoreViewport(ctx context.Context) {
 		p.t.Fatalf("%s: restoring the window: %v", p.name, err)
 	}
 }
-

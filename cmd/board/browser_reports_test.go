@@ -143,4 +143,3 @@ func reportJourney(t *testing.T, phone bool) {
 	ada.screenshot("audit-in-words")
 	t.Logf("report journey took %v", time.Since(begin).Round(time.Millisecond))
 }
-

@@ -24,7 +24,7 @@ import (
 )
 
 const (
-	browserTestTimeout = 4 * time.Minute // the whole scenario, browser and accessibility checks included
+	browserTestTimeout = 4 * time.Minute  // the whole scenario, browser and accessibility checks included
 	stepTimeout        = 15 * time.Second // one step: a missing element fails fast
 )
 
@@ -99,7 +99,9 @@ func newPerson(t *testing.T, browserCtx context.Context, board *boardProc, name 
 		t.Fatalf("%s: opening a tab: %v", name, err)
 	}
 	p := &person{t: t, name: name, base: board.URL, board: board, ctx: ctx, axe: requireAxe(t)}
-	t.Cleanup(func() { t.Logf("%s: %d pages checked with axe-core, at desktop width and at %d px", name, p.audited, phoneWidth) })
+	t.Cleanup(func() {
+		t.Logf("%s: %d pages checked with axe-core, at desktop width and at %d px", name, p.audited, phoneWidth)
+	})
 	return p
 }
 
