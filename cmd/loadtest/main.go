@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -26,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,8 +66,21 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&o.connections, "connections", 64, "concurrent connections")
 	fs.StringVar(&o.wrk, "wrk", "wrk", "wrk binary (Debian: apt-get install wrk)")
 	fs.StringVar(&o.pocketbase, "pocketbase", "", "PocketBase binary to compare with (optional)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	only := fs.String("only", "", "comma-separated targets to load (default: all)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if _, err := exec.LookPath(o.wrk); err != nil {
 		return fmt.Errorf("%s not found: install it with apt-get install wrk", o.wrk)
@@ -90,6 +105,9 @@ func run(args []string, out io.Writer) error {
 		targets = append(targets, pb)
 	}
 
+	if *only != "" {
+		targets = slices.DeleteFunc(targets, func(t target) bool { return !slices.Contains(strings.Split(*only, ","), t.name) })
+	}
 	results := map[string][]result{}
 	for round := 1; round <= o.rounds; round++ {
 		for _, t := range targets {
@@ -103,6 +121,9 @@ func run(args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\nmedian of %d rounds (%d connections, %s each):\n", o.rounds, o.connections, o.duration)
 	hello := median(results["hello"], func(r result) float64 { return r.rps })
+	if hello == 0 {
+		hello = math.NaN() // not measured: no share to show
+	}
 	for _, t := range targets {
 		rps := median(results[t.name], func(r result) float64 { return r.rps })
 		p99 := median(results[t.name], func(r result) float64 { return r.p99.Seconds() * 1000 })
