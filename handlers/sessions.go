@@ -51,7 +51,9 @@ func newSessions(store scs.Store, https bool, index models.SessionIndex, now fun
 	sm := scs.New()
 	sm.Store = store
 	sm.HashTokenInStore = true
-	sm.IdleTimeout = SessionIdleTimeout
+	// No scs IdleTimeout: with one, scs rewrites the session on every
+	// request. The index enforces the idle timeout instead, from a last-seen
+	// it updates at most once a minute (check).
 	sm.Lifetime = SessionLifetime
 	sm.Cookie.Name = "board_session"
 	sm.Cookie.HttpOnly = true
