@@ -32,7 +32,7 @@ func scanComment(row scanner) (*models.Comment, error) {
 func (s *comments) Create(ctx context.Context, postID, authorID int64, body string) (*models.Comment, error) {
 	now := s.nowText()
 	var id int64
-	err := s.db.write.QueryRowContext(ctx, `INSERT INTO comments (post_id, author_id, body, created_at, updated_at)
+	err := s.db.writer().QueryRowContext(ctx, `INSERT INTO comments (post_id, author_id, body, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $4) RETURNING id`, postID, authorID, body, now).Scan(&id)
 	if err != nil {
 		return nil, err
@@ -41,11 +41,11 @@ func (s *comments) Create(ctx context.Context, postID, authorID int64, body stri
 }
 
 func (s *comments) ByID(ctx context.Context, id int64) (*models.Comment, error) {
-	return scanComment(s.db.read.QueryRowContext(ctx, commentSelect+` WHERE c.id = $1`, id))
+	return scanComment(s.db.reader().QueryRowContext(ctx, commentSelect+` WHERE c.id = $1`, id))
 }
 
 func (s *comments) ForPost(ctx context.Context, postID int64) ([]*models.Comment, error) {
-	return scanAll(ctx, s.db.read, scanComment, commentSelect+` WHERE c.post_id = $1 ORDER BY c.id`, postID)
+	return scanAll(ctx, s.db.reader(), scanComment, commentSelect+` WHERE c.post_id = $1 ORDER BY c.id`, postID)
 }
 
 func (s *comments) Update(ctx context.Context, id int64, body string) error {

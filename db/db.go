@@ -17,6 +17,7 @@ import (
 
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
+
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
@@ -29,6 +30,8 @@ var migrations embed.FS
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
+	// Prepared statements, by query text, for each pool.
+	writes, reads *statements
 }
 
 // Open opens (creating if needed) the SQLite file at path with WAL, foreign
@@ -51,8 +54,11 @@ func Open(path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// Idle connections are kept, or the pool would close all but two after
+	// every burst and pay to reopen them and re-prepare their statements.
 	read.SetMaxOpenConns(8)
-	d := &DB{write: write, read: read}
+	read.SetMaxIdleConns(8)
+	d := &DB{write: write, read: read, writes: &statements{pool: write}, reads: &statements{pool: read}}
 	if err := write.Ping(); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -75,24 +81,39 @@ func (d *DB) SessionStore(cleanup time.Duration) (scs.Store, func()) {
 	return s, s.StopCleanup
 }
 
+// reader runs single queries on the read pool, prepared once.
+func (d *DB) reader() querier { return pooled{d.reads} }
+
+// writer runs single statements (each its own transaction) on the writer.
+func (d *DB) writer() querier { return pooled{d.writes} }
+
 // withTx runs fn in one write transaction, committing only if fn succeeds.
-func (d *DB) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := d.write.BeginTx(ctx, nil)
+func (d *DB) withTx(ctx context.Context, fn func(*tx) error) error {
+	sqlTx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	t := &tx{Tx: sqlTx, statements: d.writes}
 	// A panic must not leave the single writer connection inside a transaction.
 	defer func() {
 		if p := recover(); p != nil {
-			tx.Rollback()
+			sqlTx.Rollback()
 			panic(p)
 		}
 	}()
-	if err := fn(tx); err != nil {
-		tx.Rollback()
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	// The writer's one connection was busy inside the transaction, so
+	// statements first seen there are prepared now that it is free.
+	for _, query := range t.missed {
+		d.writes.prepare(ctx, query)
+	}
+	return nil
 }
 
 // Migrate applies, in name order, every embedded migration not yet recorded,
@@ -115,7 +136,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = d.withTx(ctx, func(tx *sql.Tx) error {
+		err = d.withTx(ctx, func(tx *tx) error {
 			var done int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, short).Scan(&done); err != nil {
 				return err
@@ -123,7 +144,8 @@ func (d *DB) Migrate(ctx context.Context) error {
 			if done > 0 {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			// A migration runs once: not worth a cached statement.
+			if _, err := tx.Tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES ($1)`, short)

@@ -35,7 +35,7 @@ func scanPost(row scanner) (*models.Post, error) {
 func (s *posts) Create(ctx context.Context, authorID int64, title, body string) (*models.Post, error) {
 	now := s.nowText()
 	var id int64
-	err := s.db.write.QueryRowContext(ctx, `INSERT INTO posts (author_id, title, body, created_at, updated_at)
+	err := s.db.writer().QueryRowContext(ctx, `INSERT INTO posts (author_id, title, body, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $4) RETURNING id`, authorID, title, body, now).Scan(&id)
 	if err != nil {
 		return nil, err
@@ -44,7 +44,7 @@ func (s *posts) Create(ctx context.Context, authorID int64, title, body string) 
 }
 
 func (s *posts) ByID(ctx context.Context, id int64) (*models.Post, error) {
-	return scanPost(s.db.read.QueryRowContext(ctx, postSelect+` WHERE p.id = $1`, id))
+	return scanPost(s.db.reader().QueryRowContext(ctx, postSelect+` WHERE p.id = $1`, id))
 }
 
 // List pages by keyset (id < before), so every page is as cheap as the first.
@@ -66,7 +66,7 @@ func (s *posts) List(ctx context.Context, f models.PostListFilter, before int64,
 		) ORDER BY p.id DESC LIMIT $2`
 		args = append(args, f.HiddenOfAuthor)
 	}
-	list, err := scanAll(ctx, s.db.read, scanPost, query, args...)
+	list, err := scanAll(ctx, s.db.reader(), scanPost, query, args...)
 	if err != nil {
 		return nil, err
 	}

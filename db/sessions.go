@@ -22,7 +22,7 @@ const (
 // are kept whatever they say.
 func (s *sessionIndex) Record(ctx context.Context, n models.NewSession) error {
 	now := s.now()
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = $1 AND expires_at <= $2`,
 			n.UserID, formatTime(now)); err != nil {
 			return err
@@ -40,7 +40,7 @@ func (s *sessionIndex) Record(ctx context.Context, n models.NewSession) error {
 func (s *sessionIndex) Touch(ctx context.Context, hash string, userID int64, clientIP string, idleUntil time.Time) error {
 	now := s.now()
 	var lastSeen, expires string
-	err := s.db.read.QueryRowContext(ctx, `SELECT last_seen_at, expires_at FROM user_sessions WHERE session_hash = $1 AND user_id = $2`,
+	err := s.db.reader().QueryRowContext(ctx, `SELECT last_seen_at, expires_at FROM user_sessions WHERE session_hash = $1 AND user_id = $2`,
 		hash, userID).Scan(&lastSeen, &expires)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !parseTime(expires).After(now)) {
 		return models.ErrNotFound
@@ -48,18 +48,18 @@ func (s *sessionIndex) Touch(ctx context.Context, hash string, userID int64, cli
 	if err != nil || now.Sub(parseTime(lastSeen)) < lastSeenResolution {
 		return err
 	}
-	_, err = s.db.write.ExecContext(ctx, `UPDATE user_sessions SET last_seen_at = $1, client_ip = $2, expires_at = $3 WHERE session_hash = $4`,
+	_, err = s.db.writer().ExecContext(ctx, `UPDATE user_sessions SET last_seen_at = $1, client_ip = $2, expires_at = $3 WHERE session_hash = $4`,
 		formatTime(now), clientIP, formatTime(idleUntil), hash)
 	return err
 }
 
 func (s *sessionIndex) Forget(ctx context.Context, hash string) error {
-	_, err := s.db.write.ExecContext(ctx, `DELETE FROM user_sessions WHERE session_hash = $1`, hash)
+	_, err := s.db.writer().ExecContext(ctx, `DELETE FROM user_sessions WHERE session_hash = $1`, hash)
 	return err
 }
 
 func (s *sessionIndex) ForUser(ctx context.Context, userID int64) ([]*models.Session, error) {
-	return scanAll(ctx, s.db.read, func(row scanner) (*models.Session, error) {
+	return scanAll(ctx, s.db.reader(), func(row scanner) (*models.Session, error) {
 		var ss models.Session
 		var created, seen, expires string
 		if err := row.Scan(&ss.ID, &ss.Hash, &ss.UserID, &created, &seen, &expires, &ss.UserAgent, &ss.ClientIP); err != nil {
@@ -80,7 +80,7 @@ func (s *sessionIndex) Revoke(ctx context.Context, userID, sessionID int64, by m
 
 func (s *sessionIndex) EndAll(ctx context.Context, userID int64, keep, why string, by models.Actor) (int, error) {
 	var n int
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *tx) error {
 		var err error
 		if n, err = s.endSessionsTx(ctx, tx, userID, keep); err != nil {
 			return err
@@ -92,7 +92,7 @@ func (s *sessionIndex) EndAll(ctx context.Context, userID int64, keep, why strin
 
 // endSessionsTx ends a user's sessions but keep's (an index hash, "" for
 // none) by removing their index rows, and returns how many were live.
-func (s store) endSessionsTx(ctx context.Context, tx *sql.Tx, userID int64, keep string) (int, error) {
+func (s store) endSessionsTx(ctx context.Context, tx *tx, userID int64, keep string) (int, error) {
 	var live int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM user_sessions WHERE user_id = $1 AND session_hash != $2 AND expires_at > $3`,
 		userID, keep, s.nowText()).Scan(&live); err != nil {

@@ -58,13 +58,6 @@ func isUniqueViolation(err error) bool {
 
 type scanner interface{ Scan(...any) error }
 
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // scanAll collects every row of a query through scan.
 func scanAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
@@ -83,7 +76,7 @@ func scanAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error
 	return out, rows.Err()
 }
 
-func execOneTx(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+func execOneTx(ctx context.Context, tx *tx, query string, args ...any) error {
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -99,12 +92,12 @@ func execOneTx(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 }
 
 func (s store) execOne(ctx context.Context, query string, args ...any) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error { return execOneTx(ctx, tx, query, args...) })
+	return s.db.withTx(ctx, func(tx *tx) error { return execOneTx(ctx, tx, query, args...) })
 }
 
 // execOneAudited changes exactly one row and records e, atomically.
 func (s store) execOneAudited(ctx context.Context, e models.AuditEvent, query string, args ...any) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
 		if err := execOneTx(ctx, tx, query, args...); err != nil {
 			return err
 		}

@@ -64,7 +64,7 @@ func (t *throttle) Begin(ctx context.Context, keys ...models.ThrottleKey) (model
 	var a models.Attempt
 	var wait time.Duration
 	now := t.now()
-	err := t.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := t.db.withTx(ctx, func(tx *tx) error {
 		var err error
 		if wait, err = t.retryAfter(ctx, tx, now, keys); err != nil || wait > 0 {
 			return err
@@ -78,7 +78,7 @@ func (t *throttle) Begin(ctx context.Context, keys ...models.ThrottleKey) (model
 // Succeeded forgets the failures counted against reset: a successful
 // sign-in clears its account's count, not its address's.
 func (t *throttle) Succeeded(ctx context.Context, a models.Attempt, reset string) error {
-	return t.db.withTx(ctx, func(tx *sql.Tx) error {
+	return t.db.withTx(ctx, func(tx *tx) error {
 		for _, id := range a.FailureIDs {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM auth_failures WHERE id = $1`, id); err != nil {
 				return err

@@ -29,7 +29,7 @@ func scanUser(row scanner) (*models.User, error) {
 }
 
 // createUserTx inserts a user and records its registration.
-func (s store) createUserTx(ctx context.Context, tx *sql.Tx, n models.NewUser, detail string, by models.Actor) (*models.User, error) {
+func (s store) createUserTx(ctx context.Context, tx *tx, n models.NewUser, detail string, by models.Actor) (*models.User, error) {
 	var hash any
 	if n.PasswordHash != "" {
 		hash = n.PasswordHash
@@ -51,7 +51,7 @@ func (s store) createUserTx(ctx context.Context, tx *sql.Tx, n models.NewUser, d
 
 func (s *users) Create(ctx context.Context, n models.NewUser, detail string, by models.Actor) (*models.User, error) {
 	var u *models.User
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *tx) error {
 		var err error
 		u, err = s.createUserTx(ctx, tx, n, detail, by)
 		return err
@@ -60,23 +60,23 @@ func (s *users) Create(ctx context.Context, n models.NewUser, detail string, by 
 }
 
 func (s *users) ByID(ctx context.Context, id int64) (*models.User, error) {
-	return scanUser(s.db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	return scanUser(s.db.reader().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
 func (s *users) ByEmail(ctx context.Context, email string) (*models.User, error) {
-	return scanUser(s.db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
+	return scanUser(s.db.reader().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
 }
 
 func (s *users) Credentials(ctx context.Context, email string) (*models.User, string, error) {
 	var hash string
-	u, err := scanUser(scanExtra{s.db.read.QueryRowContext(ctx,
+	u, err := scanUser(scanExtra{s.db.reader().QueryRowContext(ctx,
 		`SELECT `+userColumns+`, coalesce(password_hash, '') FROM users WHERE email = $1`, email), []any{&hash}})
 	return u, hash, err
 }
 
 func (s *users) PasswordHash(ctx context.Context, id int64) (string, error) {
 	var hash string
-	err := s.db.read.QueryRowContext(ctx, `SELECT coalesce(password_hash, '') FROM users WHERE id = $1`, id).Scan(&hash)
+	err := s.db.reader().QueryRowContext(ctx, `SELECT coalesce(password_hash, '') FROM users WHERE id = $1`, id).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", models.ErrNotFound
 	}
@@ -92,13 +92,13 @@ type scanExtra struct {
 func (s scanExtra) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
 
 func (s *users) List(ctx context.Context, limit int) ([]*models.User, error) {
-	return scanAll(ctx, s.db.read, scanUser, `SELECT `+userColumns+` FROM users ORDER BY id DESC LIMIT $1`, limit)
+	return scanAll(ctx, s.db.reader(), scanUser, `SELECT `+userColumns+` FROM users ORDER BY id DESC LIMIT $1`, limit)
 }
 
 // execOneEndingSessions changes one user row, ends all their sessions and
 // records e, atomically: suspension and role changes must take effect at once.
 func (s *users) execOneEndingSessions(ctx context.Context, id int64, e models.AuditEvent, query string, args ...any) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
 		if err := execOneTx(ctx, tx, query, args...); err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (s *users) SetRole(ctx context.Context, id int64, role models.Role, by mode
 
 func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession string, by models.Actor) (int, error) {
 	var n int
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *tx) error {
 		if err := execOneTx(ctx, tx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession str
 }
 
 func (s *users) UpdateProfile(ctx context.Context, u *models.User, email, displayName string, by models.Actor) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
 		err := execOneTx(ctx, tx, `UPDATE users SET email = $1, display_name = $2,
 			email_verified = CASE WHEN email = $1 THEN email_verified ELSE FALSE END WHERE id = $3`, email, displayName, u.ID)
 		if isUniqueViolation(err) {
@@ -166,7 +166,7 @@ func (s *users) UpdateProfile(ctx context.Context, u *models.User, email, displa
 // Delete removes the account; its index rows and identities go with it by
 // cascade, which ends its sessions.
 func (s *users) Delete(ctx context.Context, id int64, keepPosts bool, by models.Actor) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
 		detail := "posts kept as deleted member"
 		if !keepPosts {
 			detail = "posts and comments deleted"
