@@ -13,10 +13,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
-
-	"github.com/alexedwards/scs/sqlite3store"
-	"github.com/alexedwards/scs/v2"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
@@ -73,13 +69,6 @@ func (d *DB) Close() error {
 
 // Ping checks the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
-
-// SessionStore is the scs store over this database. A cleanup interval of
-// zero turns off its background sweep (tests).
-func (d *DB) SessionStore(cleanup time.Duration) (scs.Store, func()) {
-	s := sqlite3store.NewWithCleanupInterval(d.write, cleanup)
-	return s, s.StopCleanup
-}
 
 // reader runs single queries on the read pool, prepared once.
 func (d *DB) reader() querier { return pooled{d.reads} }

@@ -73,7 +73,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer stop()
 	}
 
-	sessionStore, stopCleanup := d.SessionStore(5 * time.Minute)
+	sessionStore, stopCleanup := d.SessionStore(5*time.Minute, time.Now)
 	defer stopCleanup()
 	e := handlers.New(handlers.Deps{
 		Stores:         st,

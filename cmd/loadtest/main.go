@@ -245,7 +245,7 @@ func startBoard(dir string, o options, out io.Writer) ([]target, func(), error) 
 			fmt.Fprintf(out, "seeded %d posts (%s)\n", i, time.Since(start).Round(time.Second))
 		}
 	}
-	sessions, stopCleanup := d.SessionStore(5 * time.Minute)
+	sessions, stopCleanup := d.SessionStore(5*time.Minute, time.Now)
 	board := handlers.New(handlers.Deps{Stores: st, Auth: auth.New(st, time.Now), SessionStore: sessions,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	hello := echo.New()
