@@ -50,6 +50,7 @@ type sessions struct {
 func newSessions(store scs.Store, https bool, index models.SessionIndex, now func() time.Time) *sessions {
 	sm := scs.New()
 	sm.Store = store
+	sm.Codec = sessionCodec{}
 	sm.HashTokenInStore = true
 	// No scs IdleTimeout: with one, scs rewrites the session on every
 	// request. The index enforces the idle timeout instead, from a last-seen
