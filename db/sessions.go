@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"board/models"
@@ -37,20 +36,25 @@ func (s *sessionIndex) Record(ctx context.Context, n models.NewSession) error {
 	})
 }
 
-func (s *sessionIndex) Touch(ctx context.Context, hash string, userID int64, clientIP string, idleUntil time.Time) error {
+func (s *sessionIndex) Resolve(ctx context.Context, hash string, userID int64, clientIP string, idleUntil time.Time) (*models.User, bool, error) {
 	now := s.now()
-	var lastSeen, expires string
-	err := s.db.reader().QueryRowContext(ctx, `SELECT last_seen_at, expires_at FROM user_sessions WHERE session_hash = $1 AND user_id = $2`,
-		hash, userID).Scan(&lastSeen, &expires)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !parseTime(expires).After(now)) {
-		return models.ErrNotFound
+	var lastSeen, expires sql.NullString
+	u, err := scanUser(scanExtra{s.db.reader().QueryRowContext(ctx, `SELECT `+userColumns+`, us.last_seen_at, us.expires_at FROM users
+		LEFT JOIN (SELECT last_seen_at, expires_at FROM user_sessions WHERE session_hash = $1 AND user_id = $2) us ON TRUE
+		WHERE id = $2`,
+		hash, userID), []any{&lastSeen, &expires}})
+	if err != nil {
+		return nil, false, err
 	}
-	if err != nil || now.Sub(parseTime(lastSeen)) < lastSeenResolution {
-		return err
+	if !expires.Valid || !parseTime(expires.String).After(now) {
+		return u, false, nil
+	}
+	if now.Sub(parseTime(lastSeen.String)) < lastSeenResolution {
+		return u, true, nil
 	}
 	_, err = s.db.writer().ExecContext(ctx, `UPDATE user_sessions SET last_seen_at = $1, client_ip = $2, expires_at = $3 WHERE session_hash = $4`,
 		formatTime(now), clientIP, formatTime(idleUntil), hash)
-	return err
+	return u, true, err
 }
 
 func (s *sessionIndex) Forget(ctx context.Context, hash string) error {

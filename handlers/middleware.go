@@ -91,32 +91,23 @@ func staticHandler(files fs.FS) http.Handler {
 	})
 }
 
-// currentUser re-reads the signed-in user on every request, so a suspension
-// or role change takes effect on the very next request.
+// currentUser finds who is signed in, ending sessions the board no longer
+// honours and saying why on the sign-in page.
 func (h *Handlers) currentUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		id := h.sessions.userID(ctx)
-		if id == 0 {
-			return next(c)
-		}
-		u, err := h.Users.ByID(ctx, id)
+		u, live, err := h.sessions.member(c.Request().Context(), c.RealIP())
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			err = h.endSession(c, "Your account no longer exists.")
-		case err != nil:
-			return err
+		case err != nil || u == nil:
 		case u.IsSuspended():
 			err = h.endSession(c, "Your account was suspended by an admin, so your session has ended.")
+		case !live:
+			// Even if scs still has the session (a request in flight re-saved
+			// it), without its index row it is over.
+			err = h.endSession(c, "This session was signed out from another device or by an admin.")
 		default:
-			// A session missing from the index was revoked: even if scs
-			// still has it (a request in flight re-saved it), it is over.
-			err = h.sessions.check(ctx, u.ID, c.RealIP())
-			if errors.Is(err, models.ErrNotFound) {
-				err = h.endSession(c, "This session was signed out from another device or by an admin.")
-			} else if err == nil {
-				c.Set(ctxUser, u)
-			}
+			c.Set(ctxUser, u)
 		}
 		if err != nil {
 			return err

@@ -134,11 +134,16 @@ func (s *sessions) userID(ctx context.Context) int64 { return s.sm.GetInt64(ctx,
 // currentHash names this request's session in the index ("" if it has none).
 func (s *sessions) currentHash(ctx context.Context) string { return sessionHash(s.sm.Token(ctx)) }
 
-// check confirms the session is still in the index (not revoked, not idle
-// too long) and keeps its last-seen and idle expiry up to date.
-// models.ErrNotFound means it is over.
-func (s *sessions) check(ctx context.Context, userID int64, clientIP string) error {
-	return s.index.Touch(ctx, s.currentHash(ctx), userID, clientIP, s.expiry(ctx))
+// member returns who this session is signed in as, re-read on every
+// request so a suspension or role change counts on the very next one, and
+// whether the index still holds the session (not revoked, not idle too
+// long). It is nil for a visitor; models.ErrNotFound means the member is gone.
+func (s *sessions) member(ctx context.Context, clientIP string) (*models.User, bool, error) {
+	id := s.userID(ctx)
+	if id == 0 {
+		return nil, false, nil
+	}
+	return s.index.Resolve(ctx, s.currentHash(ctx), id, clientIP, s.expiry(ctx))
 }
 
 // expiry is when this session ends if it is not used again: the idle

@@ -36,10 +36,12 @@ type NewSession struct {
 type SessionIndex interface {
 	// Record indexes a new session (and audits the sign-in, if it is one).
 	Record(ctx context.Context, s NewSession) error
-	// Touch confirms hash is a live session of userID and, at most once a
-	// minute, notes when and from where it was last used, extending its
-	// expiry to idleUntil. ErrNotFound means it was revoked or has expired.
-	Touch(ctx context.Context, hash string, userID int64, clientIP string, idleUntil time.Time) error
+	// Resolve returns the member a session is signed in as and whether the
+	// session is live (indexed, not revoked, not expired), in one lookup.
+	// For a live session it notes, at most once a minute, when and from
+	// where it was last used, extending its expiry to idleUntil.
+	// ErrNotFound means the member is gone.
+	Resolve(ctx context.Context, hash string, userID int64, clientIP string, idleUntil time.Time) (*User, bool, error)
 	// Forget drops a session's row (sign-out, or a token being renewed).
 	Forget(ctx context.Context, hash string) error
 	// ForUser lists a user's live sessions, most recently used first.
