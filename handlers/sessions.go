@@ -224,8 +224,8 @@ func (s *sessions) csrfValid(ctx context.Context, got string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-func (s *sessions) flash(ctx context.Context, msg string)  { s.sm.Put(ctx, keyFlash, msg) }
-func (s *sessions) popFlash(ctx context.Context) string    { return s.sm.PopString(ctx, keyFlash) }
+func (s *sessions) flash(ctx context.Context, msg string) { s.sm.Put(ctx, keyFlash, msg) }
+func (s *sessions) popFlash(ctx context.Context) string   { return s.sm.PopString(ctx, keyFlash) }
 func (s *sessions) setReauth(ctx context.Context, until time.Time) {
 	s.sm.Put(ctx, keyReauthUntil, until.Unix())
 }

@@ -245,9 +245,15 @@ func startBoard(dir string, o options, out io.Writer) ([]target, func(), error) 
 			fmt.Fprintf(out, "seeded %d posts (%s)\n", i, time.Since(start).Round(time.Second))
 		}
 	}
+	// The request log goes to a file, as a real deployment's would go
+	// somewhere: writing it is part of each request's cost.
+	logFile, err := os.Create(filepath.Join(dir, "board.log"))
+	if err != nil {
+		return nil, nil, err
+	}
 	sessions, stopCleanup := d.SessionStore(5*time.Minute, time.Now)
 	board := handlers.New(handlers.Deps{Stores: st, Auth: auth.New(st, time.Now), SessionStore: sessions,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewJSONHandler(logFile, nil))})
 	hello := echo.New()
 	hello.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "hello") })
 
@@ -259,7 +265,7 @@ func startBoard(dir string, o options, out io.Writer) ([]target, func(), error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	stop := func() { stopHello(); stopBoard(); stopCleanup(); d.Close() }
+	stop := func() { stopHello(); stopBoard(); stopCleanup(); d.Close(); logFile.Close() }
 
 	cookie, csrf, err := signIn(boardURL, email, password)
 	if err != nil {
