@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -30,9 +31,18 @@ var (
 		"There is nothing at this address. It may have been deleted, or the link is wrong."}
 )
 
+// statusClientClosed is nginx's 499: the client hung up before the answer.
+const statusClientClosed = 499
+
 // handleError is the one place errors become pages.
 func (h *Handlers) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// Nobody is left to read a page: not the board's error, just noted.
+		c.Response().Status = statusClientClosed
+		h.Logger.Info("client closed the request", "id", c.Get(ctxRequestID), "path", c.Request().URL.Path)
 		return
 	}
 	view := h.describe(c, err)
