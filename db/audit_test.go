@@ -1,4 +1,4 @@
-package models_test
+package db
 
 import (
 	"context"
@@ -14,10 +14,11 @@ type auditFixture struct {
 	e              *testEnv
 	boss, ann, bob *models.User
 	postID         int64
-	start          time.Time
+	at             map[int64]time.Time // when each seeded event was recorded
 }
 
-// seedAudit records seven events (ids 1..7) through AuditStore.Record:
+// seedAudit records seven events (ids 1..7) through Audit.Record, a second
+// apart on the test clock:
 //
 //	1 sign_in         ann
 //	2 sign_in_failed  anonymous
@@ -29,11 +30,11 @@ type auditFixture struct {
 func seedAudit(t *testing.T) *auditFixture {
 	t.Helper()
 	e := newEnv(t)
-	f := &auditFixture{e: e, start: time.Now().Add(-time.Second),
+	f := &auditFixture{e: e, at: map[int64]time.Time{},
 		boss: e.user(t, "Boss", models.RoleAdmin), ann: e.user(t, "Ann", models.RoleMember), bob: e.user(t, "Bob", models.RoleMember)}
 	f.postID = e.post(t, f.ann, "p").ID
 	ctx := context.Background()
-	for _, ev := range []models.AuditEvent{
+	for i, ev := range []models.AuditEvent{
 		{ActorID: f.ann.ID, Kind: models.AuditSignIn, ClientIP: "192.0.2.1"},
 		{Kind: models.AuditSignInFailed, Detail: "ann@example.com", ClientIP: "192.0.2.99"},
 		{ActorID: f.boss.ID, Kind: models.AuditPostHidden, TargetType: "post", TargetID: f.postID, Detail: "spam", ClientIP: "192.0.2.2"},
@@ -42,9 +43,11 @@ func seedAudit(t *testing.T) *auditFixture {
 		{ActorID: f.ann.ID, Kind: models.AuditSignOut, ClientIP: "192.0.2.1"},
 		{ActorID: f.boss.ID, Kind: models.AuditRoleGranted, TargetType: "user", TargetID: f.bob.ID, ClientIP: "192.0.2.2"},
 	} {
+		e.clock.Advance(time.Second)
 		if err := e.Audit.Record(ctx, ev); err != nil {
 			t.Fatalf("Record(%s): %v", ev.Kind, err)
 		}
+		f.at[int64(i+1)] = e.clock.Now()
 	}
 	return f
 }
@@ -86,7 +89,7 @@ func TestAuditVerifyCatchesEditedRow(t *testing.T) {
 		t.Run(tc.field, func(t *testing.T) {
 			f := seedAudit(t)
 			ctx := context.Background()
-			res, err := f.e.DB.Write.ExecContext(ctx, `UPDATE audit_events SET `+tc.set+` WHERE id = 3`)
+			res, err := f.e.DB.write.ExecContext(ctx, `UPDATE audit_events SET `+tc.set+` WHERE id = 3`)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +117,7 @@ func TestAuditVerifyCatchesDeletedRow(t *testing.T) {
 	}{{3, 4}, {1, 2}, {6, 7}} {
 		f := seedAudit(t)
 		ctx := context.Background()
-		if _, err := f.e.DB.Write.ExecContext(ctx, `DELETE FROM audit_events WHERE id = ?`, tc.deleted); err != nil {
+		if _, err := f.e.DB.write.ExecContext(ctx, `DELETE FROM audit_events WHERE id = ?`, tc.deleted); err != nil {
 			t.Fatal(err)
 		}
 		_, err := f.e.Audit.Verify(ctx)
@@ -151,8 +154,8 @@ func TestAuditListFiltersAndPages(t *testing.T) {
 	byID := map[int64]*models.AuditEvent{}
 	for i, ev := range all.Events {
 		byID[ev.ID] = ev
-		if ev.At.Before(f.start) || ev.At.After(time.Now().Add(time.Second)) {
-			t.Errorf("event %d At = %v, want about now", ev.ID, ev.At)
+		if !ev.At.Equal(f.at[ev.ID]) {
+			t.Errorf("event %d At = %v, want the clock's time when it was recorded, %v", ev.ID, ev.At, f.at[ev.ID])
 		}
 		if i+1 < len(all.Events) && ev.PrevHash != all.Events[i+1].Hash {
 			t.Errorf("event %d PrevHash %q does not link to event %d's hash %q", ev.ID, ev.PrevHash, all.Events[i+1].ID, all.Events[i+1].Hash)

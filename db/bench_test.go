@@ -1,4 +1,4 @@
-package models_test
+package db
 
 import (
 	"context"
@@ -12,18 +12,17 @@ import (
 	"testing"
 	"time"
 
-	"board/db"
 	"board/models"
 )
 
 // seedBoard fills an empty, migrated database with nUsers members and nPosts
 // posts in a few statements: post i is by user (i % nUsers) + 1, every 97th
 // post is hidden, every 5th post has three comments of which one is hidden.
-func seedBoard(tb testing.TB, d *db.DB, nUsers, nPosts int) {
+func seedBoard(tb testing.TB, d *DB, nUsers, nPosts int) {
 	tb.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC().Format(time.RFC3339Nano)
-	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *sql.Tx) error {
 		stmts := []struct {
 			q    string
 			args []any
@@ -61,7 +60,7 @@ func BenchmarkPostList(b *testing.B) {
 		b.Run(fmt.Sprintf("posts=%d", n), func(b *testing.B) {
 			d := openTestDB(b)
 			seedBoard(b, d, 50, n)
-			s := &models.PostStore{DB: d}
+			s := NewStores(d, time.Now, time.Minute).Posts
 			// User 3 writes every 50th post; some of them are hidden.
 			memberFilter := models.ListFilter(&models.User{ID: 3, Role: models.RoleMember})
 			adminFilter := models.ListFilter(&models.User{ID: 1, Role: models.RoleAdmin})
@@ -169,9 +168,9 @@ func planProblems(plan []string) []string {
 	return bad
 }
 
-func explain(t *testing.T, d *db.DB, q recordedQuery) []string {
+func explain(t *testing.T, d *DB, q recordedQuery) []string {
 	t.Helper()
-	rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)
+	rows, err := d.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)
 	if err != nil {
 		t.Fatalf("explain: %v\n%s", err, q.sql)
 	}
@@ -191,12 +190,12 @@ func explain(t *testing.T, d *db.DB, q recordedQuery) []string {
 	return plan
 }
 
-// recordingPostStore is a PostStore over a seeded board whose read pool
+// recordingPostStore is the posts store over a seeded board whose read pool
 // records every query it is sent; d is the same database, unwrapped.
-func recordingPostStore(t *testing.T) (*db.DB, *models.PostStore, *queryRecorder) {
+func recordingPostStore(t *testing.T) (*DB, models.Posts, *queryRecorder) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "board.db")
-	d, err := db.Open(path)
+	d, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,9 +205,9 @@ func recordingPostStore(t *testing.T) (*db.DB, *models.PostStore, *queryRecorder
 	}
 	seedBoard(t, d, 10, 500)
 	rec := &queryRecorder{}
-	read := sql.OpenDB(&recordingConnector{drv: d.Read.Driver(), dsn: "file:" + path + "?_pragma=foreign_keys(1)", rec: rec})
+	read := sql.OpenDB(&recordingConnector{drv: d.read.Driver(), dsn: "file:" + path + "?_pragma=foreign_keys(1)", rec: rec})
 	t.Cleanup(func() { read.Close() })
-	return d, &models.PostStore{DB: &db.DB{Write: d.Write, Read: read}}, rec
+	return d, NewStores(&DB{write: d.write, read: read}, time.Now, time.Minute).Posts, rec
 }
 
 var listCases = []struct {
@@ -224,7 +223,7 @@ var listCases = []struct {
 	{"visible-only/deep", models.PostListFilter{}, 250},
 }
 
-func listQueries(t *testing.T, s *models.PostStore, rec *queryRecorder, f models.PostListFilter, before int64) []recordedQuery {
+func listQueries(t *testing.T, s models.Posts, rec *queryRecorder, f models.PostListFilter, before int64) []recordedQuery {
 	t.Helper()
 	rec.take()
 	if _, err := s.List(context.Background(), f, before, 20); err != nil {
@@ -238,7 +237,7 @@ func listQueries(t *testing.T, s *models.PostStore, rec *queryRecorder, f models
 }
 
 // TestPostListQueryPlans is the non-timing proof that the list stays fast: the
-// queries PostStore.List really sends use indexes and never sort.
+// queries Posts.List really sends use indexes and never sort.
 func TestPostListQueryPlans(t *testing.T) {
 	d, s, rec := recordingPostStore(t)
 	for _, c := range listCases {
@@ -264,7 +263,7 @@ var indexSearch = regexp.MustCompile(`^SEARCH (?:posts|p) USING (?:COVERING )?IN
 func TestPostListHiddenFilterIsIndexed(t *testing.T) {
 	d, s, rec := recordingPostStore(t)
 	defs := map[string]string{}
-	rows, err := d.Read.Query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'posts' AND sql IS NOT NULL`)
+	rows, err := d.read.Query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'posts' AND sql IS NOT NULL`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func embeddedMigrations(t *testing.T) []string {
 // schema is every object SQLite knows about, as created.
 func schema(t *testing.T, d *DB) []string {
 	t.Helper()
-	rows, err := d.Read.Query(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name`)
+	rows, err := d.read.Query(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func schema(t *testing.T, d *DB) []string {
 
 func appliedMigrations(t *testing.T, d *DB) []string {
 	t.Helper()
-	rows, err := d.Read.Query(`SELECT name FROM schema_migrations ORDER BY name`)
+	rows, err := d.read.Query(`SELECT name FROM schema_migrations ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		t.Errorf("schema_migrations after three runs = %v, want %v (each once)", got, want)
 	}
 	var dupes int
-	if err := d2.Read.QueryRow(`SELECT count(*) - count(DISTINCT name) FROM schema_migrations`).Scan(&dupes); err != nil || dupes != 0 {
+	if err := d2.read.QueryRow(`SELECT count(*) - count(DISTINCT name) FROM schema_migrations`).Scan(&dupes); err != nil || dupes != 0 {
 		t.Errorf("duplicate schema_migrations rows: %d (%v)", dupes, err)
 	}
 	if after := schema(t, d2); !slices.Equal(after, before) {
@@ -186,7 +186,7 @@ func TestLandedMigrationsAreUnchanged(t *testing.T) {
 func TestPragmasOnBothPools(t *testing.T) {
 	ctx := context.Background()
 	d := migrated(t)
-	if got := d.Write.Stats().MaxOpenConnections; got != 1 {
+	if got := d.write.Stats().MaxOpenConnections; got != 1 {
 		t.Errorf("writer pool allows %d connections, want 1", got)
 	}
 	checkConn := func(pool string, c *sql.Conn) {
@@ -208,7 +208,7 @@ func TestPragmasOnBothPools(t *testing.T) {
 			}
 		}
 	}
-	w, err := d.Write.Conn(ctx)
+	w, err := d.write.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,14 +217,14 @@ func TestPragmasOnBothPools(t *testing.T) {
 	// Hold several read connections at once so each is a distinct connection.
 	var held []*sql.Conn
 	for i := 0; i < 4; i++ {
-		c, err := d.Read.Conn(ctx)
+		c, err := d.read.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		held = append(held, c)
 		checkConn("read", c)
 	}
-	if open := d.Read.Stats().OpenConnections; open < 4 {
+	if open := d.read.Stats().OpenConnections; open < 4 {
 		t.Errorf("read pool has %d open connections while 4 are held", open)
 	}
 	for _, c := range held {
@@ -236,14 +236,14 @@ func TestForeignKeysEnforced(t *testing.T) {
 	ctx := context.Background()
 	d := migrated(t)
 	now := time.Now().UTC().Format(time.RFC3339Nano)
-	for name, pool := range map[string]*sql.DB{"write": d.Write, "read": d.Read} {
+	for name, pool := range map[string]*sql.DB{"write": d.write, "read": d.read} {
 		_, err := pool.ExecContext(ctx, `INSERT INTO comments (post_id, body, created_at, updated_at) VALUES (424242, 'orphan', ?, ?)`, now, now)
 		if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
 			t.Errorf("%s pool: comment for a missing post: err = %v, want a FOREIGN KEY constraint failure", name, err)
 		}
 	}
 	var n int
-	if err := d.Read.QueryRow(`SELECT count(*) FROM comments`).Scan(&n); err != nil || n != 0 {
+	if err := d.read.QueryRow(`SELECT count(*) FROM comments`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("comments = %d (%v), want 0", n, err)
 	}
 }
@@ -251,7 +251,7 @@ func TestForeignKeysEnforced(t *testing.T) {
 func countRows(t *testing.T, d *DB, table string) int {
 	t.Helper()
 	var n int
-	if err := d.Read.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+	if err := d.read.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -266,15 +266,15 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 	ctx := context.Background()
 	d := migrated(t)
 
-	if err := d.WithTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, "kept@example.com") }); err != nil {
-		t.Fatalf("WithTx(success): %v", err)
+	if err := d.withTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, "kept@example.com") }); err != nil {
+		t.Fatalf("withTx(success): %v", err)
 	}
 	if n := countRows(t, d, "users"); n != 1 {
-		t.Fatalf("after a committed WithTx: %d users, want 1", n)
+		t.Fatalf("after a committed withTx: %d users, want 1", n)
 	}
 
 	boom := errors.New("boom")
-	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *sql.Tx) error {
 		if err := insertUser(ctx, tx, "a@example.com"); err != nil {
 			return err
 		}
@@ -284,21 +284,21 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 		return boom
 	})
 	if !errors.Is(err, boom) {
-		t.Errorf("WithTx returned %v, want the callback's error", err)
+		t.Errorf("withTx returned %v, want the callback's error", err)
 	}
 	if n := countRows(t, d, "users"); n != 1 {
-		t.Errorf("after a failed WithTx: %d users, want 1 (both inserts rolled back)", n)
+		t.Errorf("after a failed withTx: %d users, want 1 (both inserts rolled back)", n)
 	}
 
 	// A failing statement part-way: the earlier insert goes too.
-	err = d.WithTx(ctx, func(tx *sql.Tx) error {
+	err = d.withTx(ctx, func(tx *sql.Tx) error {
 		if err := insertUser(ctx, tx, "c@example.com"); err != nil {
 			return err
 		}
 		return insertUser(ctx, tx, "KEPT@example.com") // duplicate (NOCASE)
 	})
 	if err == nil {
-		t.Error("WithTx with a duplicate email succeeded")
+		t.Error("withTx with a duplicate email succeeded")
 	}
 	if n := countRows(t, d, "users"); n != 1 {
 		t.Errorf("after a constraint failure: %d users, want 1", n)
@@ -307,8 +307,8 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 	// The single writer connection was given back each time.
 	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := d.WithTx(tctx, func(tx *sql.Tx) error { return insertUser(tctx, tx, "after@example.com") }); err != nil {
-		t.Errorf("WithTx after rollbacks: %v", err)
+	if err := d.withTx(tctx, func(tx *sql.Tx) error { return insertUser(tctx, tx, "after@example.com") }); err != nil {
+		t.Errorf("withTx after rollbacks: %v", err)
 	}
 }
 
@@ -320,10 +320,10 @@ func TestWithTxRollsBackOnPanic(t *testing.T) {
 	func() {
 		defer func() {
 			if r := recover(); r == nil {
-				t.Error("WithTx swallowed the callback's panic")
+				t.Error("withTx swallowed the callback's panic")
 			}
 		}()
-		d.WithTx(ctx, func(tx *sql.Tx) error {
+		d.withTx(ctx, func(tx *sql.Tx) error {
 			if err := insertUser(ctx, tx, "panicky@example.com"); err != nil {
 				return err
 			}
@@ -332,12 +332,12 @@ func TestWithTxRollsBackOnPanic(t *testing.T) {
 	}()
 	tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	err := d.WithTx(tctx, func(tx *sql.Tx) error { return insertUser(tctx, tx, "next@example.com") })
+	err := d.withTx(tctx, func(tx *sql.Tx) error { return insertUser(tctx, tx, "next@example.com") })
 	if err != nil {
-		t.Fatalf("write after a panicking WithTx: %v (the writer connection is still held by the abandoned transaction)", err)
+		t.Fatalf("write after a panicking withTx: %v (the writer connection is still held by the abandoned transaction)", err)
 	}
 	var n int
-	if err := d.Read.QueryRow(`SELECT count(*) FROM users WHERE email = 'panicky@example.com'`).Scan(&n); err != nil || n != 0 {
+	if err := d.read.QueryRow(`SELECT count(*) FROM users WHERE email = 'panicky@example.com'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("the panicking transaction's insert is visible (%d, %v); want it rolled back", n, err)
 	}
 }

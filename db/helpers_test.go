@@ -1,28 +1,55 @@
-package models_test
+package db
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
-	"board/db"
 	"board/models"
 )
 
-// testEnv is a real, migrated SQLite file in a per-test temp dir plus every store.
+// testClock is the board's clock in tests: it stands still until a test
+// lets time pass, so times are exact and nothing sleeps.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// clockStart is a whole second, so throttle times (stored as float seconds)
+// and their differences are exact.
+var clockStart = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func newClock() *testClock { return &testClock{t: clockStart} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// testEnv is a real, migrated SQLite file in a per-test temp dir plus every
+// store, on a test clock.
 type testEnv struct {
-	DB *db.DB
+	DB    *DB
+	clock *testClock
 	*models.Stores
 }
 
-func openTestDB(tb testing.TB) *db.DB {
+func openTestDB(tb testing.TB) *DB {
 	tb.Helper()
-	d, err := db.Open(filepath.Join(tb.TempDir(), "board.db"))
+	d, err := Open(filepath.Join(tb.TempDir(), "board.db"))
 	if err != nil {
-		tb.Fatalf("db.Open: %v", err)
+		tb.Fatalf("Open: %v", err)
 	}
 	tb.Cleanup(func() { d.Close() })
 	if err := d.Migrate(context.Background()); err != nil {
@@ -33,27 +60,26 @@ func openTestDB(tb testing.TB) *db.DB {
 
 func newEnv(tb testing.TB) *testEnv {
 	tb.Helper()
-	return envFor(openTestDB(tb))
+	clock := newClock()
+	d := openTestDB(tb)
+	return &testEnv{DB: d, clock: clock, Stores: NewStores(d, clock.Now, time.Minute)}
 }
 
-func envFor(d *db.DB) *testEnv {
-	return &testEnv{DB: d, Stores: models.NewStores(d, time.Minute)}
-}
-
-// user creates a member (or admin) named name with a derived email.
+// user adds a member (or admin) named name with a derived email. It inserts
+// the row itself: Users.Create also audits the registration, and these
+// tests want the audit log to hold exactly what each test writes.
 func (e *testEnv) user(tb testing.TB, name string, role models.Role) *models.User {
 	tb.Helper()
 	ctx := context.Background()
-	u, err := e.Users.Create(ctx, models.NewUser{Email: fmt.Sprintf("%s@example.com", sanitize(name)), DisplayName: name})
+	var id int64
+	err := e.DB.write.QueryRowContext(ctx, `INSERT INTO users (email, display_name, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+		fmt.Sprintf("%s@example.com", sanitize(name)), name, role, formatTime(e.clock.Now())).Scan(&id)
 	if err != nil {
 		tb.Fatalf("create user %q: %v", name, err)
 	}
-	if role == models.RoleAdmin {
-		// Straight SQL so the audit log stays exactly what each test writes.
-		if _, err := e.DB.Write.ExecContext(ctx, `UPDATE users SET role = 'admin' WHERE id = ?`, u.ID); err != nil {
-			tb.Fatal(err)
-		}
-		u.Role = models.RoleAdmin
+	u, err := e.Users.ByID(ctx, id)
+	if err != nil {
+		tb.Fatalf("user %q: %v", name, err)
 	}
 	return u
 }
@@ -89,14 +115,14 @@ func (e *testEnv) comment(tb testing.TB, p *models.Post, author *models.User, bo
 func (e *testEnv) count(tb testing.TB, query string, args ...any) int {
 	tb.Helper()
 	var n int
-	if err := e.DB.Read.QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
+	if err := e.DB.read.QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
 		tb.Fatalf("%s: %v", query, err)
 	}
 	return n
 }
 
 // auditRow is the raw stored form of one audit event, read with SQL so the
-// store tests do not depend on AuditStore.List.
+// store tests do not depend on Audit.List.
 type auditRow struct {
 	ActorID    sql.NullInt64
 	Kind       string
@@ -108,7 +134,7 @@ type auditRow struct {
 
 func (e *testEnv) auditRows(tb testing.TB) []auditRow {
 	tb.Helper()
-	rows, err := e.DB.Read.QueryContext(context.Background(),
+	rows, err := e.DB.read.QueryContext(context.Background(),
 		`SELECT actor_id, kind, target_type, target_id, detail, client_ip FROM audit_events ORDER BY id`)
 	if err != nil {
 		tb.Fatal(err)
@@ -128,9 +154,9 @@ func (e *testEnv) auditRows(tb testing.TB) []auditRow {
 	return out
 }
 
-// listAll pages through PostStore.List with the given page size and returns
+// listAll pages through Posts.List with the given page size and returns
 // every post in the order served, failing on a page that breaks the contract.
-func listAll(tb testing.TB, s *models.PostStore, f models.PostListFilter, limit int) []*models.Post {
+func listAll(tb testing.TB, s models.Posts, f models.PostListFilter, limit int) []*models.Post {
 	tb.Helper()
 	var all []*models.Post
 	before := int64(0)

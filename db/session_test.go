@@ -1,61 +1,49 @@
-package models_test
+package db
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
-	"fmt"
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
 	"board/models"
 )
 
-// SessionStore, the index of scs sessions by user, over a real SQLite file.
-// scs's own table (`sessions`) is written directly here, as scs would with
-// HashTokenInStore: the token column holds SessionHash(token).
+// The session index over a real SQLite file. It keeps its own expiry and
+// never reads scs's table, so these tests let time pass on the test clock
+// instead of writing scs rows.
 
-// scsSession writes the scs row of token, live for ttl (negative: expired).
-func (e *testEnv) scsSession(tb testing.TB, token string, ttl time.Duration) {
-	tb.Helper()
-	_, err := e.DB.Write.Exec(`REPLACE INTO sessions (token, data, expiry) VALUES (?, x'00', julianday('now', ?))`,
-		models.SessionHash(token), fmt.Sprintf("%+d seconds", int(ttl.Seconds())))
-	if err != nil {
-		tb.Fatal(err)
-	}
-}
+// sessionTTL is how long a test session lives unless a test says otherwise.
+const sessionTTL = time.Hour
 
-func (e *testEnv) dropScsSession(tb testing.TB, token string) {
-	tb.Helper()
-	if _, err := e.DB.Write.Exec(`DELETE FROM sessions WHERE token = ?`, models.SessionHash(token)); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// signIn records token for u with a live scs row, as a completed sign-in leaves it.
-func signIn(t *testing.T, st *models.SessionStore, e *testEnv, u *models.User, token, ua, ip string) {
+// signIn records hash for u, live for sessionTTL, as a completed sign-in
+// leaves it.
+func (e *testEnv) signIn(t *testing.T, u *models.User, hash, ua, ip string) {
 	t.Helper()
-	if err := st.Record(context.Background(), token, u.ID, ua, ip); err != nil {
+	e.signInUntil(t, u, hash, ua, ip, e.clock.Now().Add(sessionTTL))
+}
+
+func (e *testEnv) signInUntil(t *testing.T, u *models.User, hash, ua, ip string, expires time.Time) {
+	t.Helper()
+	err := e.SessionIndex.Record(context.Background(), models.NewSession{Hash: hash, UserID: u.ID, UserAgent: ua, ClientIP: ip, ExpiresAt: expires})
+	if err != nil {
 		t.Fatalf("Record: %v", err)
 	}
-	e.scsSession(t, token, time.Hour)
 }
 
-func (e *testEnv) ageSession(tb testing.TB, token string, by time.Duration) {
-	tb.Helper()
-	old := time.Now().Add(-by).UTC().Format(time.RFC3339Nano)
-	if _, err := e.DB.Write.Exec(`UPDATE user_sessions SET created_at = ?, last_seen_at = ? WHERE session_hash = ?`,
-		old, old, models.SessionHash(token)); err != nil {
-		tb.Fatal(err)
-	}
+func (e *testEnv) touch(hash string, userID int64, ip string) error {
+	return e.SessionIndex.Touch(context.Background(), hash, userID, ip, e.clock.Now().Add(sessionTTL))
 }
 
-func forUser(t *testing.T, st *models.SessionStore, userID int64) []*models.Session {
+func forUser(t *testing.T, idx models.SessionIndex, userID int64) []*models.Session {
 	t.Helper()
-	ss, err := st.ForUser(context.Background(), userID)
+	ss, err := idx.ForUser(context.Background(), userID)
 	if err != nil {
 		t.Fatalf("ForUser: %v", err)
 	}
@@ -70,12 +58,8 @@ func hashes(ss []*models.Session) []string {
 	return out
 }
 
-func wantHashes(t *testing.T, what string, ss []*models.Session, tokens ...string) {
+func wantHashes(t *testing.T, what string, ss []*models.Session, want ...string) {
 	t.Helper()
-	var want []string
-	for _, tok := range tokens {
-		want = append(want, models.SessionHash(tok))
-	}
 	if got := hashes(ss); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("%s: sessions %v, want %v (in this order)", what, got, want)
 	}
@@ -83,14 +67,13 @@ func wantHashes(t *testing.T, what string, ss []*models.Session, tokens ...strin
 
 func TestSessionRecordAndForUser(t *testing.T) {
 	e := newEnv(t)
-	st := &models.SessionStore{DB: e.DB}
 	ann, bob := e.user(t, "Ann", models.RoleMember), e.user(t, "Bob", models.RoleMember)
-	start := time.Now()
-	signIn(t, st, e, ann, "tok-ann-1", "Firefox UA", "192.0.2.1")
-	signIn(t, st, e, ann, "tok-ann-2", "Safari UA", "192.0.2.2")
-	signIn(t, st, e, bob, "tok-bob-1", "Chrome UA", "192.0.2.3")
+	start := e.clock.Now()
+	e.signIn(t, ann, "hash-ann-1", "Firefox UA", "192.0.2.1")
+	e.signIn(t, ann, "hash-ann-2", "Safari UA", "192.0.2.2")
+	e.signIn(t, bob, "hash-bob-1", "Chrome UA", "192.0.2.3")
 
-	ss := forUser(t, st, ann.ID)
+	ss := forUser(t, e.SessionIndex, ann.ID)
 	if len(ss) != 2 {
 		t.Fatalf("ForUser(ann) = %d sessions, want 2", len(ss))
 	}
@@ -100,66 +83,89 @@ func TestSessionRecordAndForUser(t *testing.T) {
 		if s.UserID != ann.ID || s.ID == 0 {
 			t.Errorf("session %+v: want ann's, with an id", s)
 		}
-		if s.CreatedAt.Before(start.Add(-time.Second)) || s.CreatedAt.After(time.Now().Add(time.Second)) ||
-			s.LastSeenAt.Before(start.Add(-time.Second)) {
-			t.Errorf("session %+v: created/last seen not about now", s)
+		if !s.CreatedAt.Equal(start) || !s.LastSeenAt.Equal(start) || !s.ExpiresAt.Equal(start.Add(sessionTTL)) {
+			t.Errorf("session %+v: want created and last seen at the clock's %v, expiring at %v", s, start, start.Add(sessionTTL))
 		}
 	}
-	s1 := byHash[models.SessionHash("tok-ann-1")]
+	s1 := byHash["hash-ann-1"]
 	if s1 == nil || s1.UserAgent != "Firefox UA" || s1.ClientIP != "192.0.2.1" {
 		t.Errorf("ann's first session %+v, want Firefox UA from 192.0.2.1", s1)
 	}
-	// The raw token is never stored.
-	if n := e.count(t, `SELECT count(*) FROM user_sessions WHERE session_hash LIKE 'tok-%'`); n != 0 {
-		t.Errorf("%d index rows store a raw token", n)
+	// The index keys rows by exactly the hash it is given (the session owner
+	// hashes the token), or Touch, Forget and EndAll's keep would miss them.
+	if n := e.count(t, `SELECT count(*) FROM user_sessions WHERE session_hash IN ('hash-ann-1', 'hash-ann-2')`); n != 2 {
+		t.Errorf("%d index rows keyed by the given hashes, want 2", n)
 	}
-	wantHashes(t, "ForUser(bob)", forUser(t, st, bob.ID), "tok-bob-1")
+	wantHashes(t, "ForUser(bob)", forUser(t, e.SessionIndex, bob.ID), "hash-bob-1")
 
-	// Most recently used first.
-	e.ageSession(t, "tok-ann-2", time.Hour)
-	wantHashes(t, "ann after her second session aged", forUser(t, st, ann.ID), "tok-ann-1", "tok-ann-2")
-	e.ageSession(t, "tok-ann-1", 2*time.Hour)
-	wantHashes(t, "ann after her first session aged more", forUser(t, st, ann.ID), "tok-ann-2", "tok-ann-1")
+	// Most recently used first; a tie goes to the newer session.
+	wantHashes(t, "ann's two sessions seen at the same time", forUser(t, e.SessionIndex, ann.ID), "hash-ann-2", "hash-ann-1")
+	e.clock.Advance(2 * time.Minute)
+	if err := e.touch("hash-ann-1", ann.ID, "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	wantHashes(t, "ann after using her first session", forUser(t, e.SessionIndex, ann.ID), "hash-ann-1", "hash-ann-2")
+	e.clock.Advance(2 * time.Minute)
+	if err := e.touch("hash-ann-2", ann.ID, "192.0.2.2"); err != nil {
+		t.Fatal(err)
+	}
+	wantHashes(t, "ann after using her second session later", forUser(t, e.SessionIndex, ann.ID), "hash-ann-2", "hash-ann-1")
 
 	// Long User-Agents are cut to 300 characters.
-	signIn(t, st, e, bob, "tok-bob-2", strings.Repeat("é", 400), "192.0.2.4")
-	for _, s := range forUser(t, st, bob.ID) {
-		if s.Hash == models.SessionHash("tok-bob-2") && len([]rune(s.UserAgent)) != 300 {
+	e.signIn(t, bob, "hash-bob-2", strings.Repeat("é", 400), "192.0.2.4")
+	for _, s := range forUser(t, e.SessionIndex, bob.ID) {
+		if s.Hash == "hash-bob-2" && len([]rune(s.UserAgent)) != 300 {
 			t.Errorf("stored User-Agent has %d characters, want 300", len([]rune(s.UserAgent)))
 		}
 	}
+
+	// Only a sign-in is audited, in the same transaction; a renewed token is not.
+	before := len(e.auditRows(t))
+	err := e.SessionIndex.Record(context.Background(), models.NewSession{Hash: "hash-bob-3", UserID: bob.ID, ClientIP: "192.0.2.5",
+		ExpiresAt: e.clock.Now().Add(sessionTTL), SignIn: "with password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := e.auditRows(t)
+	if last := rows[len(rows)-1]; len(rows) != before+1 || last.Kind != string(models.AuditSignIn) || last.ActorID.Int64 != bob.ID ||
+		last.TargetID.Int64 != bob.ID || last.Detail != "with password" || last.ClientIP != "192.0.2.5" {
+		t.Errorf("audit after a sign-in's Record: %+v, want one sign_in by bob \"with password\" from 192.0.2.5", last)
+	}
+	if before != 0 {
+		t.Errorf("Records without SignIn wrote %d audit rows, want 0", before)
+	}
 }
 
-func TestSessionForUserExcludesExpiredOrVanishedScsSessions(t *testing.T) {
+func TestSessionForUserExcludesExpiredSessions(t *testing.T) {
 	e := newEnv(t)
-	st := &models.SessionStore{DB: e.DB}
 	ann, bob := e.user(t, "Ann", models.RoleMember), e.user(t, "Bob", models.RoleMember)
-	signIn(t, st, e, ann, "live", "ua", "192.0.2.1")
-	signIn(t, st, e, ann, "expired", "ua", "192.0.2.1")
-	signIn(t, st, e, ann, "vanished", "ua", "192.0.2.1")
-	signIn(t, st, e, bob, "bob-expired", "ua", "192.0.2.1")
-	e.scsSession(t, "expired", -time.Minute)
-	e.dropScsSession(t, "vanished")
-	e.scsSession(t, "bob-expired", -time.Minute)
+	start := e.clock.Now()
+	e.signInUntil(t, ann, "live", "ua", "192.0.2.1", start.Add(time.Hour))
+	e.signInUntil(t, ann, "expired", "ua", "192.0.2.1", start.Add(10*time.Minute))
+	e.signInUntil(t, ann, "ends-now", "ua", "192.0.2.1", start.Add(30*time.Minute))
+	e.signInUntil(t, bob, "bob-expired", "ua", "192.0.2.1", start.Add(10*time.Minute))
+	e.clock.Advance(30 * time.Minute)
 
-	wantHashes(t, "ann with one live, one expired, one vanished", forUser(t, st, ann.ID), "live")
+	// A session is over at its expiry, not a moment after.
+	wantHashes(t, "ann with one live, one expired, one ending now", forUser(t, e.SessionIndex, ann.ID), "live")
 	if n := e.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = ?`, ann.ID); n != 3 {
 		t.Errorf("ann has %d index rows before any clean-up, want 3", n)
 	}
+	for _, h := range []string{"expired", "ends-now"} {
+		if err := e.touch(h, ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("Touch(%s) after its expiry = %v, want ErrNotFound", h, err)
+		}
+	}
 
-	// Record forgets the user's rows whose scs session is gone or expired
-	// (here long ago), and only that user's.
-	e.ageSession(t, "expired", time.Hour)
-	e.ageSession(t, "vanished", time.Hour)
-	e.ageSession(t, "bob-expired", time.Hour)
-	signIn(t, st, e, ann, "new", "ua", "192.0.2.1")
+	// Record forgets the user's expired rows, and only that user's.
+	e.signIn(t, ann, "new", "ua", "192.0.2.1")
 	if n := e.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = ?`, ann.ID); n != 2 {
 		t.Errorf("after Record ann has %d index rows, want 2 (live and new)", n)
 	}
 	if n := e.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = ?`, bob.ID); n != 1 {
 		t.Errorf("ann's Record removed bob's rows: %d left, want 1", n)
 	}
-	got := forUser(t, st, ann.ID)
+	got := forUser(t, e.SessionIndex, ann.ID)
 	if len(got) != 2 {
 		t.Errorf("ForUser(ann) = %v, want live and new", hashes(got))
 	}
@@ -172,118 +178,126 @@ func TestSessionForUserExcludesExpiredOrVanishedScsSessions(t *testing.T) {
 // out from another device" (3 of 40 in 5 rounds of 8 parallel sign-ins).
 func TestSessionRecordKeepsAnotherJustIssuedSession(t *testing.T) {
 	e := newEnv(t)
-	st := &models.SessionStore{DB: e.DB}
 	ann := e.user(t, "Ann", models.RoleMember)
-	ctx := context.Background()
-	// Browser B's sign-in: recorded, scs row not yet committed.
-	if err := st.Record(ctx, "tok-b", ann.ID, "ua-b", "192.0.2.2"); err != nil {
-		t.Fatal(err)
-	}
+	// Browser B's sign-in: recorded, its response not yet sent.
+	e.signIn(t, ann, "hash-b", "ua-b", "192.0.2.2")
 	// Browser A's sign-in completes meanwhile.
-	signIn(t, st, e, ann, "tok-a", "ua-a", "192.0.2.1")
-	// B's response goes out: scs saves B's session.
-	e.scsSession(t, "tok-b", time.Hour)
+	e.signIn(t, ann, "hash-a", "ua-a", "192.0.2.1")
 
-	if err := st.Touch(ctx, "tok-b", ann.ID, "192.0.2.2"); err != nil {
-		t.Errorf("B's first request after signing in: Touch = %v, want nil: "+
-			"Record for A deleted B's index row because B's scs row did not exist yet", err)
+	if err := e.touch("hash-b", ann.ID, "192.0.2.2"); err != nil {
+		t.Errorf("B's first request after signing in: Touch = %v, want nil: Record for A deleted B's index row", err)
 	}
-	wantHashesAnyOrder(t, "ann's sessions", forUser(t, st, ann.ID), "tok-a", "tok-b")
+	wantHashesAnyOrder(t, "ann's sessions", forUser(t, e.SessionIndex, ann.ID), "hash-a", "hash-b")
 }
 
-func wantHashesAnyOrder(t *testing.T, what string, ss []*models.Session, tokens ...string) {
+func wantHashesAnyOrder(t *testing.T, what string, ss []*models.Session, want ...string) {
 	t.Helper()
 	got := map[string]bool{}
 	for _, s := range ss {
 		got[s.Hash] = true
 	}
-	for _, tok := range tokens {
-		if !got[models.SessionHash(tok)] {
-			t.Errorf("%s: %s missing (have %d)", what, tok, len(ss))
+	for _, h := range want {
+		if !got[h] {
+			t.Errorf("%s: %s missing (have %d)", what, h, len(ss))
 		}
 	}
 }
 
 func TestSessionTouch(t *testing.T) {
 	e := newEnv(t)
-	st := &models.SessionStore{DB: e.DB}
 	ctx := context.Background()
 	ann, bob := e.user(t, "Ann", models.RoleMember), e.user(t, "Bob", models.RoleMember)
-	signIn(t, st, e, ann, "tok-ann", "ua", "192.0.2.1")
+	e.signIn(t, ann, "hash-ann", "ua", "192.0.2.1")
+	firstExpiry := e.clock.Now().Add(sessionTTL)
 
-	if err := st.Touch(ctx, "tok-ann", ann.ID, "192.0.2.1"); err != nil {
+	if err := e.touch("hash-ann", ann.ID, "192.0.2.1"); err != nil {
 		t.Errorf("Touch of a recorded session: %v", err)
 	}
-	if err := st.Touch(ctx, "never-recorded", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("Touch of an unknown token: %v, want ErrNotFound", err)
+	if err := e.touch("never-recorded", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("Touch of an unknown hash: %v, want ErrNotFound", err)
 	}
-	if err := st.Touch(ctx, "tok-ann", bob.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("Touch of ann's token as bob: %v, want ErrNotFound", err)
+	if err := e.touch("hash-ann", bob.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("Touch of ann's session as bob: %v, want ErrNotFound", err)
 	}
 
-	// Last seen is noted at most once a minute, with the address.
-	e.ageSession(t, "tok-ann", 2*time.Minute)
-	if err := st.Touch(ctx, "tok-ann", ann.ID, "198.51.100.7"); err != nil {
+	// Last seen is noted at most once a minute, with the address, and the
+	// idle expiry moves with it.
+	e.clock.Advance(2 * time.Minute)
+	idleUntil := e.clock.Now().Add(sessionTTL)
+	if err := e.SessionIndex.Touch(ctx, "hash-ann", ann.ID, "198.51.100.7", idleUntil); err != nil {
 		t.Fatal(err)
 	}
-	s := forUser(t, st, ann.ID)[0]
-	if time.Since(s.LastSeenAt) > 10*time.Second || s.ClientIP != "198.51.100.7" {
-		t.Errorf("after Touch of a 2-minute-idle session: last seen %v ago from %q, want now from 198.51.100.7", time.Since(s.LastSeenAt), s.ClientIP)
+	s := forUser(t, e.SessionIndex, ann.ID)[0]
+	if !s.LastSeenAt.Equal(e.clock.Now()) || s.ClientIP != "198.51.100.7" || !s.ExpiresAt.Equal(idleUntil) {
+		t.Errorf("after Touch of a 2-minute-idle session: last seen %v from %q, expiring %v; want now (%v) from 198.51.100.7, expiring %v",
+			s.LastSeenAt, s.ClientIP, s.ExpiresAt, e.clock.Now(), idleUntil)
 	}
 	seen := s.LastSeenAt
-	if err := st.Touch(ctx, "tok-ann", ann.ID, "198.51.100.8"); err != nil {
+	e.clock.Advance(30 * time.Second)
+	if err := e.SessionIndex.Touch(ctx, "hash-ann", ann.ID, "198.51.100.8", e.clock.Now().Add(sessionTTL)); err != nil {
 		t.Fatal(err)
 	}
-	s = forUser(t, st, ann.ID)[0]
-	if !s.LastSeenAt.Equal(seen) || s.ClientIP != "198.51.100.7" {
-		t.Errorf("a second Touch within the minute wrote: last seen %v → %v, address %q", seen, s.LastSeenAt, s.ClientIP)
+	s = forUser(t, e.SessionIndex, ann.ID)[0]
+	if !s.LastSeenAt.Equal(seen) || s.ClientIP != "198.51.100.7" || !s.ExpiresAt.Equal(idleUntil) {
+		t.Errorf("a second Touch within the minute wrote: last seen %v → %v, address %q, expiry %v → %v",
+			seen, s.LastSeenAt, s.ClientIP, idleUntil, s.ExpiresAt)
 	}
 
-	if err := st.Forget(ctx, "tok-ann"); err != nil {
+	// Used, it outlives its first expiry; idle past the new one, it is over.
+	e.clock.Advance(firstExpiry.Sub(e.clock.Now()) + time.Minute)
+	if err := e.touch("hash-ann", ann.ID, "192.0.2.1"); err != nil {
+		t.Errorf("Touch past the first expiry of a session used since: %v, want nil", err)
+	}
+	e.clock.Advance(sessionTTL)
+	if err := e.touch("hash-ann", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("Touch after a whole idle timeout unused: %v, want ErrNotFound", err)
+	}
+
+	e.signIn(t, ann, "hash-ann-2", "ua", "192.0.2.1")
+	if err := e.SessionIndex.Forget(ctx, "hash-ann-2"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Touch(ctx, "tok-ann", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
+	if err := e.touch("hash-ann-2", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("Touch after Forget: %v, want ErrNotFound", err)
 	}
 }
 
 func TestSessionRevoke(t *testing.T) {
 	e := newEnv(t)
-	st := &models.SessionStore{DB: e.DB}
 	ctx := context.Background()
 	ann, bob := e.user(t, "Ann", models.RoleMember), e.user(t, "Bob", models.RoleMember)
-	signIn(t, st, e, ann, "tok-ann-1", "ua", "192.0.2.1")
-	signIn(t, st, e, ann, "tok-ann-2", "ua", "192.0.2.1")
-	signIn(t, st, e, bob, "tok-bob", "ua", "192.0.2.1")
+	e.signIn(t, ann, "hash-ann-1", "ua", "192.0.2.1")
+	e.signIn(t, ann, "hash-ann-2", "ua", "192.0.2.1")
+	e.signIn(t, bob, "hash-bob", "ua", "192.0.2.1")
 	var target int64
-	for _, s := range forUser(t, st, ann.ID) {
-		if s.Hash == models.SessionHash("tok-ann-2") {
+	for _, s := range forUser(t, e.SessionIndex, ann.ID) {
+		if s.Hash == "hash-ann-2" {
 			target = s.ID
 		}
 	}
 	auditBefore := len(e.auditRows(t))
 
 	// Not bob's to revoke.
-	if err := st.Revoke(ctx, bob.ID, target, models.Actor{UserID: bob.ID, ClientIP: "192.0.2.9"}); !errors.Is(err, models.ErrNotFound) {
+	if err := e.SessionIndex.Revoke(ctx, bob.ID, target, models.Actor{UserID: bob.ID, ClientIP: "192.0.2.9"}); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("bob revoking ann's session: %v, want ErrNotFound", err)
 	}
-	if err := st.Touch(ctx, "tok-ann-2", ann.ID, "192.0.2.1"); err != nil {
+	if err := e.touch("hash-ann-2", ann.ID, "192.0.2.1"); err != nil {
 		t.Errorf("ann's session after bob's refused revoke: %v", err)
 	}
 	if len(e.auditRows(t)) != auditBefore {
 		t.Error("a refused revoke was audited")
 	}
 
-	if err := st.Revoke(ctx, ann.ID, target, models.Actor{UserID: ann.ID, ClientIP: "192.0.2.1"}); err != nil {
+	if err := e.SessionIndex.Revoke(ctx, ann.ID, target, models.Actor{UserID: ann.ID, ClientIP: "192.0.2.1"}); err != nil {
 		t.Fatalf("Revoke: %v", err)
 	}
-	if err := st.Touch(ctx, "tok-ann-2", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
+	if err := e.touch("hash-ann-2", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("revoked session: Touch = %v, want ErrNotFound", err)
 	}
-	if err := st.Touch(ctx, "tok-ann-1", ann.ID, "192.0.2.1"); err != nil {
+	if err := e.touch("hash-ann-1", ann.ID, "192.0.2.1"); err != nil {
 		t.Errorf("ann's other session after the revoke: %v", err)
 	}
-	if err := st.Touch(ctx, "tok-bob", bob.ID, "192.0.2.1"); err != nil {
+	if err := e.touch("hash-bob", bob.ID, "192.0.2.1"); err != nil {
 		t.Errorf("bob's session after ann's revoke: %v", err)
 	}
 	rows := e.auditRows(t)
@@ -292,34 +306,39 @@ func TestSessionRevoke(t *testing.T) {
 		last.TargetType != "user" || last.TargetID.Int64 != ann.ID || last.ClientIP != "192.0.2.1" {
 		t.Errorf("audit after Revoke: %+v, want one session_revoked by ann about ann", last)
 	}
-	if err := st.Revoke(ctx, ann.ID, target, models.Actor{UserID: ann.ID}); !errors.Is(err, models.ErrNotFound) {
+	if err := e.SessionIndex.Revoke(ctx, ann.ID, target, models.Actor{UserID: ann.ID}); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("revoking it again: %v, want ErrNotFound", err)
 	}
 }
 
 func TestSessionEndAllKeepsOne(t *testing.T) {
 	e := newEnv(t)
-	st := &models.SessionStore{DB: e.DB}
 	ctx := context.Background()
 	ann, bob := e.user(t, "Ann", models.RoleMember), e.user(t, "Bob", models.RoleMember)
-	for _, tok := range []string{"a1", "a2", "a3"} {
-		signIn(t, st, e, ann, tok, "ua", "192.0.2.1")
+	// a0 expires before EndAll: it is removed but not counted as ended.
+	e.signInUntil(t, ann, "a0", "ua", "192.0.2.1", e.clock.Now().Add(time.Minute))
+	for _, h := range []string{"a1", "a2", "a3"} {
+		e.signIn(t, ann, h, "ua", "192.0.2.1")
 	}
-	signIn(t, st, e, bob, "b1", "ua", "192.0.2.1")
+	e.signIn(t, bob, "b1", "ua", "192.0.2.1")
+	e.clock.Advance(2 * time.Minute)
 
-	n, err := st.EndAll(ctx, ann.ID, "a2", "signed out everywhere else", models.Actor{UserID: ann.ID, ClientIP: "192.0.2.1"})
+	n, err := e.SessionIndex.EndAll(ctx, ann.ID, "a2", "signed out everywhere else", models.Actor{UserID: ann.ID, ClientIP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n != 2 {
-		t.Errorf("EndAll keeping a2 ended %d, want 2", n)
+		t.Errorf("EndAll keeping a2 ended %d, want 2 (a1 and a3; a0 had already expired)", n)
 	}
-	for tok, want := range map[string]error{"a1": models.ErrNotFound, "a2": nil, "a3": models.ErrNotFound} {
-		if err := st.Touch(ctx, tok, ann.ID, "192.0.2.1"); !errors.Is(err, want) {
-			t.Errorf("after EndAll keeping a2: Touch(%s) = %v, want %v", tok, err, want)
+	for h, want := range map[string]error{"a0": models.ErrNotFound, "a1": models.ErrNotFound, "a2": nil, "a3": models.ErrNotFound} {
+		if err := e.touch(h, ann.ID, "192.0.2.1"); !errors.Is(err, want) {
+			t.Errorf("after EndAll keeping a2: Touch(%s) = %v, want %v", h, err, want)
 		}
 	}
-	if err := st.Touch(ctx, "b1", bob.ID, "192.0.2.1"); err != nil {
+	if n := e.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = ?`, ann.ID); n != 1 {
+		t.Errorf("after EndAll keeping a2 ann has %d index rows, want 1 (expired ones go too)", n)
+	}
+	if err := e.touch("b1", bob.ID, "192.0.2.1"); err != nil {
 		t.Errorf("bob's session after ann's EndAll: %v", err)
 	}
 	rows := e.auditRows(t)
@@ -330,53 +349,123 @@ func TestSessionEndAllKeepsOne(t *testing.T) {
 	}
 
 	// An admin ends them all.
-	n, err = st.EndAll(ctx, ann.ID, "", "ended by an admin", models.Actor{UserID: bob.ID, ClientIP: "192.0.2.5"})
+	n, err = e.SessionIndex.EndAll(ctx, ann.ID, "", "ended by an admin", models.Actor{UserID: bob.ID, ClientIP: "192.0.2.5"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {
 		t.Errorf("EndAll with no keep ended %d, want 1", n)
 	}
-	if ss := forUser(t, st, ann.ID); len(ss) != 0 {
+	if ss := forUser(t, e.SessionIndex, ann.ID); len(ss) != 0 {
 		t.Errorf("ann still has %d sessions", len(ss))
 	}
-	if ss := forUser(t, st, bob.ID); len(ss) != 1 {
+	if ss := forUser(t, e.SessionIndex, bob.ID); len(ss) != 1 {
 		t.Errorf("bob has %d sessions, want 1", len(ss))
 	}
 }
 
-// SessionHash must be the key scs itself stores with HashTokenInStore, or
-// the index would join to nothing.
-func TestSessionHashMatchesScsStore(t *testing.T) {
-	e := newEnv(t)
+// migrateThrough applies the embedded migrations up to and including last,
+// as a database migrated by an older board would have them.
+func migrateThrough(t *testing.T, d *DB, last string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := d.write.ExecContext(ctx, `CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT '')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range embeddedMigrations(t) {
+		if name > last {
+			return
+		}
+		body, err := fs.ReadFile(migrations, "migrations/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.write.ExecContext(ctx, string(body)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := d.write.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES ($1)`, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Before 0004 the index had no expiry of its own: a session was live while
+// scs's row, keyed by the same hash, was. 0004 copies that expiry over, so
+// live sessions stay signed in across the upgrade and dead ones stay dead.
+// The copy joins on the key, so this also checks scs (with HashTokenInStore,
+// as the board runs it) stores the SHA-256, base64url form the index uses.
+func TestSessionExpiryMigrationCarriesOverScsExpiry(t *testing.T) {
+	ctx := context.Background()
+	d, _ := openTest(t)
+	migrateThrough(t, d, "0003_sessions_throttle.sql")
+	store, stop := d.SessionStore(0)
+	defer stop()
 	sm := scs.New()
-	sm.Store = sqlite3store.NewWithCleanupInterval(e.DB.Write, 0)
+	sm.Store = store
 	sm.HashTokenInStore = true
-	ctx, err := sm.Load(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
+	sm.Lifetime = time.Hour
+	// issue commits a real scs session with the given deadline.
+	issue := func(deadline time.Time) (token string, expiry time.Time) {
+		t.Helper()
+		sctx, err := sm.Load(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm.Put(sctx, "user_id", int64(1))
+		sm.SetDeadline(sctx, deadline)
+		token, expiry, err = sm.Commit(sctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return token, expiry
 	}
-	sm.Put(ctx, "user_id", int64(1))
-	token, _, err := sm.Commit(ctx)
-	if err != nil {
-		t.Fatal(err)
+	indexKey := func(token string) string {
+		sum := sha256.Sum256([]byte(token))
+		return base64.RawURLEncoding.EncodeToString(sum[:])
 	}
+	liveToken, liveExpiry := issue(time.Now().Add(time.Hour))
+	deadToken, _ := issue(time.Now().Add(-time.Minute))
+
 	var stored string
-	if err := e.DB.Read.QueryRow(`SELECT token FROM sessions`).Scan(&stored); err != nil {
+	if err := d.read.QueryRow(`SELECT token FROM sessions WHERE token != $1`, indexKey(deadToken)).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	if stored == token {
+	if stored == liveToken {
 		t.Fatal("scs stored the raw token: HashTokenInStore is not in effect")
 	}
-	if got := models.SessionHash(token); got != stored {
-		t.Errorf("SessionHash(token) = %q, scs stored %q", got, stored)
+	if want := indexKey(liveToken); stored != want {
+		t.Errorf("scs stored %q for the live session, want the index's key %q", stored, want)
 	}
 
-	// And the index joins to it.
-	st := &models.SessionStore{DB: e.DB}
-	ann := e.user(t, "Ann", models.RoleMember)
-	if err := st.Record(context.Background(), token, ann.ID, "ua", "192.0.2.1"); err != nil {
+	// Index rows as the older board wrote them: a live, an expired and a
+	// vanished (no scs row) session of one member.
+	now := formatTime(time.Now())
+	if _, err := d.write.Exec(`INSERT INTO users (id, email, display_name, created_at) VALUES (1, 'ann@example.com', 'Ann', $1)`, now); err != nil {
 		t.Fatal(err)
 	}
-	wantHashes(t, "ForUser over a real scs session", forUser(t, st, ann.ID), token)
+	for _, h := range []string{indexKey(liveToken), indexKey(deadToken), "vanished"} {
+		if _, err := d.write.Exec(`INSERT INTO user_sessions (session_hash, user_id, created_at, last_seen_at) VALUES ($1, 1, $2, $2)`, h, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate from 0003: %v", err)
+	}
+
+	st := NewStores(d, time.Now, time.Minute)
+	ss := forUser(t, st.SessionIndex, 1)
+	if len(ss) != 1 || ss[0].Hash != indexKey(liveToken) {
+		t.Fatalf("after 0004 ForUser = %v, want only the live session", hashes(ss))
+	}
+	if diff := ss[0].ExpiresAt.Sub(liveExpiry).Abs(); diff > 2*time.Millisecond {
+		t.Errorf("after 0004 the live session expires %v, want scs's expiry %v", ss[0].ExpiresAt, liveExpiry)
+	}
+	for what, h := range map[string]string{"expired": indexKey(deadToken), "vanished": "vanished"} {
+		if err := st.SessionIndex.Touch(ctx, h, 1, "192.0.2.1", time.Now().Add(time.Hour)); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("after 0004 Touch of the %s session = %v, want ErrNotFound", what, err)
+		}
+	}
+	if err := st.SessionIndex.Touch(ctx, indexKey(liveToken), 1, "192.0.2.1", time.Now().Add(time.Hour)); err != nil {
+		t.Errorf("after 0004 Touch of the live session = %v, want nil", err)
+	}
 }

@@ -1,4 +1,4 @@
-package models_test
+package db
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"board/models"
 )
@@ -155,7 +156,7 @@ func TestDeletedAuthorLeavesOrphanedContent(t *testing.T) {
 	c := e.comment(t, p, gone, "my own reply")
 	other := e.comment(t, e.post(t, ann, "ann's"), gone, "reply on ann's post")
 
-	if _, err := e.DB.Write.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, gone.ID); err != nil {
+	if _, err := e.DB.write.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, gone.ID); err != nil {
 		t.Fatalf("delete user row: %v", err)
 	}
 	got, err := e.Posts.ByID(ctx, p.ID)
@@ -208,6 +209,7 @@ func TestPostCreateUpdateDelete(t *testing.T) {
 		p.Hidden() || p.CommentCount != 0 || p.CreatedAt.IsZero() || p.Edited() {
 		t.Errorf("created post = %+v", p)
 	}
+	e.clock.Advance(time.Minute)
 	if err := e.Posts.Update(ctx, p.ID, "Hello again", "Second body"); err != nil {
 		t.Fatal(err)
 	}
@@ -215,8 +217,9 @@ func TestPostCreateUpdateDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Title != "Hello again" || u.Body != "Second body" || !u.Edited() || !u.CreatedAt.Equal(p.CreatedAt) {
-		t.Errorf("updated post = %+v (want new title/body, Edited, CreatedAt unchanged %v)", u, p.CreatedAt)
+	if u.Title != "Hello again" || u.Body != "Second body" || !u.Edited() || !u.CreatedAt.Equal(p.CreatedAt) ||
+		!u.UpdatedAt.Equal(e.clock.Now()) {
+		t.Errorf("updated post = %+v (want new title/body, Edited at %v, CreatedAt unchanged %v)", u, e.clock.Now(), p.CreatedAt)
 	}
 
 	// Delete cascades to the post's comments, and only its comments.
@@ -271,6 +274,7 @@ func TestCommentStore(t *testing.T) {
 	if c1.PostID != p.ID || c1.AuthorID != bob.ID || c1.AuthorName != "Bob" || c1.Body != "first" {
 		t.Errorf("created comment = %+v", c1)
 	}
+	e.clock.Advance(time.Minute)
 	if err := e.Comments.Update(ctx, c1.ID, "first, edited"); err != nil {
 		t.Fatal(err)
 	}
@@ -359,32 +363,60 @@ func TestSetHiddenAudited(t *testing.T) {
 func TestUserCreateAndLookup(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	u, err := e.Users.Create(ctx, models.NewUser{Email: "Ann@Example.com", DisplayName: "Ann", PasswordHash: "$argon2id$x"})
+	from := models.Actor{ClientIP: "192.0.2.1"}
+	u, err := e.Users.Create(ctx, models.NewUser{Email: "Ann@Example.com", DisplayName: "Ann", PasswordHash: "$argon2id$x"}, "", from)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.ID == 0 || u.Email != "Ann@Example.com" || u.Role != models.RoleMember || u.IsSuspended() || !u.HasPassword() || u.CreatedAt.IsZero() {
+	if u.ID == 0 || u.Email != "Ann@Example.com" || u.Role != models.RoleMember || u.IsSuspended() || !u.HasPassword ||
+		!u.CreatedAt.Equal(e.clock.Now()) {
 		t.Errorf("created user = %+v", u)
 	}
-	social, err := e.Users.Create(ctx, models.NewUser{Email: "sol@example.com", EmailVerified: true, DisplayName: "Sol"})
+	// An operator (or admin) creating the account is its registration's actor.
+	social, err := e.Users.Create(ctx, models.NewUser{Email: "sol@example.com", EmailVerified: true, DisplayName: "Sol"},
+		"via google", models.Actor{UserID: u.ID, ClientIP: "192.0.2.2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if social.HasPassword() || !social.EmailVerified {
+	if social.HasPassword || !social.EmailVerified {
 		t.Errorf("provider-only user = %+v, want no password and verified email", social)
 	}
 	var isNull bool
-	if err := e.DB.Read.QueryRow(`SELECT password_hash IS NULL FROM users WHERE id = ?`, social.ID).Scan(&isNull); err != nil || !isNull {
+	if err := e.DB.read.QueryRow(`SELECT password_hash IS NULL FROM users WHERE id = ?`, social.ID).Scan(&isNull); err != nil || !isNull {
 		t.Errorf("provider-only user's password_hash IS NULL = %v (%v), want true", isNull, err)
+	}
+	// The hash is read only through Credentials and PasswordHash.
+	if cu, hash, err := e.Users.Credentials(ctx, "ann@EXAMPLE.com"); err != nil || cu.ID != u.ID || hash != "$argon2id$x" {
+		t.Errorf("Credentials(ann) = %+v, %q, %v; want ann with her hash", cu, hash, err)
+	}
+	if _, hash, err := e.Users.Credentials(ctx, "sol@example.com"); err != nil || hash != "" {
+		t.Errorf("Credentials(sol) hash = %q, %v; want \"\" for an account without a password", hash, err)
+	}
+	if _, _, err := e.Users.Credentials(ctx, "nobody@example.com"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("Credentials(unknown) = %v, want ErrNotFound", err)
+	}
+	if hash, err := e.Users.PasswordHash(ctx, u.ID); err != nil || hash != "$argon2id$x" {
+		t.Errorf("PasswordHash(ann) = %q, %v", hash, err)
+	}
+	if _, err := e.Users.PasswordHash(ctx, 9999); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("PasswordHash(unknown) = %v, want ErrNotFound", err)
 	}
 
 	for _, dup := range []string{"Ann@Example.com", "ann@example.com", "ANN@EXAMPLE.COM"} {
-		if _, err := e.Users.Create(ctx, models.NewUser{Email: dup, DisplayName: "Impostor"}); !errors.Is(err, models.ErrConflict) {
+		if _, err := e.Users.Create(ctx, models.NewUser{Email: dup, DisplayName: "Impostor"}, "", from); !errors.Is(err, models.ErrConflict) {
 			t.Errorf("Create(%q) with %q taken = %v, want ErrConflict", dup, u.Email, err)
 		}
 	}
 	if n := e.count(t, `SELECT count(*) FROM users`); n != 2 {
 		t.Errorf("%d users after conflicts, want 2", n)
+	}
+	// Each registration is audited with it; the refused ones are not.
+	want := []auditRow{
+		{sql.NullInt64{Int64: u.ID, Valid: true}, "register", "user", sql.NullInt64{Int64: u.ID, Valid: true}, "", "192.0.2.1"},
+		{sql.NullInt64{Int64: u.ID, Valid: true}, "register", "user", sql.NullInt64{Int64: social.ID, Valid: true}, "via google", "192.0.2.2"},
+	}
+	if got := e.auditRows(t); !reflect.DeepEqual(got, want) {
+		t.Errorf("audit rows:\n got %+v\nwant %+v", got, want)
 	}
 	byEmail, err := e.Users.ByEmail(ctx, "aNN@example.COM")
 	if err != nil || byEmail.ID != u.ID {
@@ -408,9 +440,16 @@ func TestUserSetSuspendedAndRoleAudited(t *testing.T) {
 	boss := e.user(t, "Boss", models.RoleAdmin)
 	ann := e.user(t, "Ann", models.RoleMember)
 	by := models.Actor{UserID: boss.ID, ClientIP: "198.51.100.1"}
+	live := models.NewSession{Hash: "hash-ann", UserID: ann.ID, ExpiresAt: e.clock.Now().Add(time.Hour)}
+	if err := e.SessionIndex.Record(ctx, live); err != nil {
+		t.Fatal(err)
+	}
 
 	if err := e.Users.SetSuspended(ctx, ann.ID, true, "spamming", by); err != nil {
 		t.Fatal(err)
+	}
+	if ss, err := e.SessionIndex.ForUser(ctx, ann.ID); err != nil || len(ss) != 0 {
+		t.Errorf("after SetSuspended ann has %d sessions (%v), want 0: suspension ends them", len(ss), err)
 	}
 	got, _ := e.Users.ByID(ctx, ann.ID)
 	if !got.IsSuspended() || got.SuspendReason != "spamming" {
@@ -423,8 +462,14 @@ func TestUserSetSuspendedAndRoleAudited(t *testing.T) {
 	if got.IsSuspended() || got.SuspendReason != "" {
 		t.Errorf("reinstated user = SuspendedAt %v reason %q", got.SuspendedAt, got.SuspendReason)
 	}
+	if err := e.SessionIndex.Record(ctx, live); err != nil {
+		t.Fatal(err)
+	}
 	if err := e.Users.SetRole(ctx, ann.ID, models.RoleAdmin, by); err != nil {
 		t.Fatal(err)
+	}
+	if ss, err := e.SessionIndex.ForUser(ctx, ann.ID); err != nil || len(ss) != 0 {
+		t.Errorf("after SetRole ann has %d sessions (%v), want 0: a role change ends them", len(ss), err)
 	}
 	if got, _ = e.Users.ByID(ctx, ann.ID); !got.IsAdmin() {
 		t.Errorf("after SetRole(admin) role = %q", got.Role)
@@ -435,9 +480,13 @@ func TestUserSetSuspendedAndRoleAudited(t *testing.T) {
 	if got, _ = e.Users.ByID(ctx, ann.ID); got.IsAdmin() {
 		t.Errorf("after SetRole(member) role = %q", got.Role)
 	}
-	op, err := e.Users.SetRoleByEmail(ctx, "ANN@example.com", models.RoleAdmin)
-	if err != nil || op.ID != ann.ID || !op.IsAdmin() {
-		t.Errorf("SetRoleByEmail = %+v, %v", op, err)
+	// The operator's command: by email, acting as nobody from the command line.
+	op, err := e.Users.ByEmail(ctx, "ANN@example.com")
+	if err != nil || op.ID != ann.ID {
+		t.Fatalf("ByEmail(ANN@example.com) = %+v, %v", op, err)
+	}
+	if err := e.Users.SetRole(ctx, op.ID, models.RoleAdmin, models.Actor{ClientIP: "command line"}); err != nil {
+		t.Errorf("SetRole from the command line: %v", err)
 	}
 
 	// Unknown ids: ErrNotFound and no audit row.
@@ -449,8 +498,8 @@ func TestUserSetSuspendedAndRoleAudited(t *testing.T) {
 			t.Errorf("%s(unknown) = %v, want ErrNotFound", name, err)
 		}
 	}
-	if _, err := e.Users.SetRoleByEmail(ctx, "nobody@example.com", models.RoleAdmin); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("SetRoleByEmail(unknown) = %v, want ErrNotFound", err)
+	if _, err := e.Users.ByEmail(ctx, "nobody@example.com"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("ByEmail(unknown) = %v, want ErrNotFound (the command line's refusal)", err)
 	}
 	// A bad role is refused by the schema, and not audited either.
 	if err := e.Users.SetRole(ctx, ann.ID, models.Role("owner"), by); err == nil {
@@ -479,7 +528,7 @@ func TestUserChangesRollBackWhenAuditFails(t *testing.T) {
 	boss := e.user(t, "Boss", models.RoleAdmin)
 	ann := e.user(t, "Ann", models.RoleMember)
 	p := e.post(t, ann, "p")
-	if _, err := e.DB.Write.ExecContext(ctx, `CREATE TRIGGER audit_fails BEFORE INSERT ON audit_events
+	if _, err := e.DB.write.ExecContext(ctx, `CREATE TRIGGER audit_fails BEFORE INSERT ON audit_events
 		BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END`); err != nil {
 		t.Fatal(err)
 	}
@@ -493,6 +542,12 @@ func TestUserChangesRollBackWhenAuditFails(t *testing.T) {
 	if err := e.Posts.SetHidden(ctx, p.ID, true, "spam", by); err == nil {
 		t.Error("SetHidden with a failing audit succeeded")
 	}
+	if _, err := e.Users.Create(ctx, models.NewUser{Email: "new@example.com", DisplayName: "New"}, "", models.Actor{}); err == nil {
+		t.Error("Create with a failing audit succeeded")
+	}
+	if n := e.count(t, `SELECT count(*) FROM users WHERE email = 'new@example.com'`); n != 0 {
+		t.Errorf("a registration without its audit row left %d users, want 0", n)
+	}
 	got, err := e.Users.ByID(ctx, ann.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -504,7 +559,7 @@ func TestUserChangesRollBackWhenAuditFails(t *testing.T) {
 		t.Error("post hidden without its audit row")
 	}
 	// The writer is still usable after the rollbacks.
-	if _, err := e.DB.Write.ExecContext(ctx, `DROP TRIGGER audit_fails`); err != nil {
+	if _, err := e.DB.write.ExecContext(ctx, `DROP TRIGGER audit_fails`); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Users.SetSuspended(ctx, ann.ID, true, "spam", by); err != nil {
@@ -523,7 +578,7 @@ func TestDeletedUserIDIsNotReused(t *testing.T) {
 	if err := e.Audit.Record(ctx, models.AuditEvent{ActorID: last.ID, Kind: models.AuditSignIn}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.DB.Write.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, last.ID); err != nil {
+	if _, err := e.DB.write.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, last.ID); err != nil {
 		t.Fatal(err)
 	}
 	next := e.user(t, "Newcomer", models.RoleMember)

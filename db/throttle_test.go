@@ -1,84 +1,97 @@
-package models_test
+package db
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"board/db"
 	"board/models"
 )
 
-// Throttle over a real SQLite file: RetryAfter, Fail, Begin and Succeeded, the sliding
-// window, independent keys, and limits that outlive the process.
+// Throttle over a real SQLite file: its two steps (retryAfter and fail),
+// Begin and Succeeded, the sliding window on the test clock, independent
+// keys, and limits that outlive the process.
 
 func (e *testEnv) failureRows(tb testing.TB, key string) int {
 	tb.Helper()
 	return e.count(tb, `SELECT count(*) FROM auth_failures WHERE key = ?`, key)
 }
 
-func retryAfter(t *testing.T, th *models.Throttle, keys ...models.ThrottleKey) time.Duration {
+// newThrottle is the throttle NewStores builds, with its own window.
+func (e *testEnv) newThrottle(window time.Duration) *throttle {
+	return NewStores(e.DB, e.clock.Now, window).Throttle.(*throttle)
+}
+
+// retryAfter is Begin's check alone, without counting an attempt.
+func retryAfter(t *testing.T, th *throttle, keys ...models.ThrottleKey) time.Duration {
 	t.Helper()
-	d, err := th.RetryAfter(context.Background(), keys...)
+	d, err := th.retryAfter(context.Background(), th.db.read, th.now(), keys)
 	if err != nil {
-		t.Fatalf("RetryAfter: %v", err)
+		t.Fatalf("retryAfter: %v", err)
 	}
 	return d
 }
 
-func fail(t *testing.T, th *models.Throttle, keys ...models.ThrottleKey) {
+// fail is Begin's counting alone, without the check.
+func fail(t *testing.T, th *throttle, keys ...models.ThrottleKey) {
 	t.Helper()
-	if err := th.Fail(context.Background(), keys...); err != nil {
-		t.Fatalf("Fail: %v", err)
+	ctx := context.Background()
+	err := th.db.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := th.fail(ctx, tx, th.now(), keys)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("fail: %v", err)
 	}
 }
 
 func TestThrottleLimitRetryAfterAndSucceeded(t *testing.T) {
 	e := newEnv(t)
 	const window = time.Minute
-	th := &models.Throttle{DB: e.DB, Window: window}
+	th := e.newThrottle(window)
 	acct := models.ThrottleKey{Key: "account:ann@example.com", Limit: 3}
 	addr := models.ThrottleKey{Key: "addr:192.0.2.1", Limit: 3}
 
 	if d := retryAfter(t, th, acct, addr); d != 0 {
-		t.Fatalf("RetryAfter with no failures = %v, want 0", d)
+		t.Fatalf("retryAfter with no failures = %v, want 0", d)
 	}
-	// Limit 3: three failures are allowed, the fourth attempt waits.
+	// Limit 3: three failures (a second apart) are allowed, the fourth attempt waits.
 	for i := 1; i <= 2; i++ {
 		fail(t, th, acct)
 		if d := retryAfter(t, th, acct); d != 0 {
-			t.Errorf("after %d failures (limit 3): RetryAfter = %v, want 0", i, d)
+			t.Errorf("after %d failures (limit 3): retryAfter = %v, want 0", i, d)
 		}
+		e.clock.Advance(time.Second)
 	}
-	before := time.Now()
 	fail(t, th, acct)
-	d := retryAfter(t, th, acct)
-	if d <= 0 || d > window {
-		t.Fatalf("after 3 failures (limit 3): RetryAfter = %v, want in (0, %v]", d, window)
+	// It waits until the oldest of the 3 most recent failures, 2s old, leaves the window.
+	if d := retryAfter(t, th, acct); d != window-2*time.Second {
+		t.Fatalf("after 3 failures (limit 3): retryAfter = %v, want %v", d, window-2*time.Second)
 	}
-	// It waits until the oldest of the 3 most recent failures leaves the window.
-	if d < window-time.Since(before)-10*time.Second {
-		t.Errorf("RetryAfter = %v, want about the window %v (the failures are recent)", d, window)
+	e.clock.Advance(10 * time.Second)
+	if d := retryAfter(t, th, acct); d != window-12*time.Second {
+		t.Errorf("10s later: retryAfter = %v, want %v (the wait shrinks as time passes)", d, window-12*time.Second)
 	}
 	// Keys are independent: the address has no failures of its own.
 	if d := retryAfter(t, th, addr); d != 0 {
-		t.Errorf("addr key: RetryAfter = %v, want 0 (only the account failed)", d)
+		t.Errorf("addr key: retryAfter = %v, want 0 (only the account failed)", d)
 	}
 	// With several keys, the most limited one decides.
-	if both := retryAfter(t, th, addr, acct); both <= 0 || both > window {
-		t.Errorf("RetryAfter(addr, acct) = %v, want acct's wait", both)
+	if both := retryAfter(t, th, addr, acct); both != window-12*time.Second {
+		t.Errorf("retryAfter(addr, acct) = %v, want acct's wait %v", both, window-12*time.Second)
 	}
 	// A key with a higher limit is not limited by the same rows.
 	if d := retryAfter(t, th, models.ThrottleKey{Key: acct.Key, Limit: 4}); d != 0 {
-		t.Errorf("same key with limit 4 after 3 failures: RetryAfter = %v, want 0", d)
+		t.Errorf("same key with limit 4 after 3 failures: retryAfter = %v, want 0", d)
 	}
 
 	if err := th.Succeeded(context.Background(), models.Attempt{}, acct.Key); err != nil {
 		t.Fatal(err)
 	}
 	if d := retryAfter(t, th, acct); d != 0 {
-		t.Errorf("after Succeeded: RetryAfter = %v, want 0", d)
+		t.Errorf("after Succeeded: retryAfter = %v, want 0", d)
 	}
 	if n := e.failureRows(t, acct.Key); n != 0 {
 		t.Errorf("after Succeeded: %d rows for the key, want 0", n)
@@ -87,7 +100,7 @@ func TestThrottleLimitRetryAfterAndSucceeded(t *testing.T) {
 		t.Errorf("Succeeded on a key with no failures: %v", err)
 	}
 
-	// Fail counts against every key given; Succeeded clears only the one named.
+	// fail counts against every key given; Succeeded clears only the one named.
 	for i := 0; i < 3; i++ {
 		fail(t, th, acct, addr)
 	}
@@ -104,7 +117,7 @@ func TestThrottleLimitRetryAfterAndSucceeded(t *testing.T) {
 		t.Error("address was cleared by the account's Succeeded")
 	}
 	if d := retryAfter(t, th, acct, addr); d == 0 {
-		t.Error("RetryAfter(acct, addr) = 0 although addr is limited")
+		t.Error("retryAfter(acct, addr) = 0 although addr is limited")
 	}
 	if n := e.failureRows(t, addr.Key); n != 3 {
 		t.Errorf("addr rows: %d, want 3", n)
@@ -113,81 +126,67 @@ func TestThrottleLimitRetryAfterAndSucceeded(t *testing.T) {
 
 func TestThrottleSlidingWindow(t *testing.T) {
 	e := newEnv(t)
-	const window = 300 * time.Millisecond
-	th := &models.Throttle{DB: e.DB, Window: window}
+	const window = 5 * time.Minute
+	th := e.newThrottle(window)
 	k := models.ThrottleKey{Key: "account:slide@example.com", Limit: 2}
 
-	start1 := time.Now()
 	fail(t, th, k)
-	end1 := time.Now()
-	time.Sleep(150 * time.Millisecond)
-	start2 := time.Now()
+	e.clock.Advance(window / 2)
 	fail(t, th, k)
-	end2 := time.Now()
-
-	before := time.Now()
-	d := retryAfter(t, th, k)
-	after := time.Now()
 	// The first failure frees a slot when it is window old.
-	lo, hi := start1.Add(window).Sub(after)-time.Millisecond, end1.Add(window).Sub(before)+time.Millisecond
-	if d <= 0 || d < lo || d > hi {
-		t.Fatalf("two failures 150ms apart (limit 2, window 300ms): RetryAfter = %v, want in [%v, %v]", d, lo, hi)
+	if d := retryAfter(t, th, k); d != window/2 {
+		t.Fatalf("two failures %v apart (limit 2, window %v): retryAfter = %v, want %v", window/2, window, d, window/2)
 	}
 
-	// Once the first failure has slid out, one remains: not limited.
-	time.Sleep(time.Until(end1.Add(window + 20*time.Millisecond)))
+	// Once the first failure is window old it has slid out, one remains: not limited.
+	e.clock.Advance(window / 2)
 	if d := retryAfter(t, th, k); d != 0 {
-		t.Fatalf("after the first failure left the window: RetryAfter = %v, want 0", d)
+		t.Fatalf("when the first failure is window old: retryAfter = %v, want 0", d)
 	}
 	// A new failure limits again, until the second one leaves the window.
 	fail(t, th, k)
-	before = time.Now()
-	d = retryAfter(t, th, k)
-	after = time.Now()
-	lo, hi = start2.Add(window).Sub(after)-time.Millisecond, end2.Add(window).Sub(before)+time.Millisecond
-	if d <= 0 || d < lo || d > hi {
-		t.Errorf("third failure: RetryAfter = %v, want in [%v, %v] (the second failure's expiry)", d, lo, hi)
+	if d := retryAfter(t, th, k); d != window/2 {
+		t.Errorf("third failure: retryAfter = %v, want %v (the second failure's expiry)", d, window/2)
 	}
-	// Fail drops expired rows: the first failure is gone from the table.
+	// fail drops expired rows: the first failure is gone from the table.
 	if n := e.failureRows(t, k.Key); n != 2 {
-		t.Errorf("%d rows for the key after an expired one, want 2 (Fail drops rows older than the window)", n)
+		t.Errorf("%d rows for the key after an expired one, want 2 (fail drops rows older than the window)", n)
 	}
 
 	// Past the window entirely: nothing counts.
-	time.Sleep(time.Until(time.Now().Add(window + 20*time.Millisecond)))
+	e.clock.Advance(window)
 	if d := retryAfter(t, th, k); d != 0 {
-		t.Errorf("after the window: RetryAfter = %v, want 0", d)
+		t.Errorf("after the window: retryAfter = %v, want 0", d)
 	}
 }
 
-// Limits live in the database: a new process (new pools, new Throttle) over
+// Limits live in the database: a new process (new pools, new stores) over
 // the same file is still limited.
 func TestThrottleSurvivesReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "board.db")
-	open := func() *db.DB {
-		d, err := db.Open(path)
+	clock := newClock()
+	open := func() *throttle {
+		d, err := Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := d.Migrate(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		return d
+		return NewStores(d, clock.Now, time.Hour).Throttle.(*throttle)
 	}
 	k := models.ThrottleKey{Key: "account:persist@example.com", Limit: 2}
-	d1 := open()
-	th1 := &models.Throttle{DB: d1, Window: time.Hour}
+	th1 := open()
 	fail(t, th1, k)
 	fail(t, th1, k)
-	if err := d1.Close(); err != nil {
+	if err := th1.db.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	d2 := open()
-	defer d2.Close()
-	th2 := &models.Throttle{DB: d2, Window: time.Hour}
-	if d := retryAfter(t, th2, k); d <= 0 || d > time.Hour {
-		t.Errorf("after reopening: RetryAfter = %v, want the key still limited", d)
+	th2 := open()
+	defer th2.db.Close()
+	if d := retryAfter(t, th2, k); d != time.Hour {
+		t.Errorf("after reopening: retryAfter = %v, want the key still limited for the window (1h)", d)
 	}
 	if d := retryAfter(t, th2, models.ThrottleKey{Key: "account:other@example.com", Limit: 2}); d != 0 {
 		t.Errorf("another key after reopening: %v, want 0", d)
@@ -198,7 +197,7 @@ func TestThrottleSurvivesReopen(t *testing.T) {
 // checks and counts in one write transaction.
 func TestThrottleBeginIsAtomicUnderParallelGuesses(t *testing.T) {
 	e := newEnv(t)
-	th := &models.Throttle{DB: e.DB, Window: time.Minute}
+	th := e.newThrottle(time.Minute)
 	acct := models.ThrottleKey{Key: "account:par@example.com", Limit: 5}
 	const guesses = 40
 	admitted := make(chan bool, guesses)
@@ -225,7 +224,7 @@ func TestThrottleBeginIsAtomicUnderParallelGuesses(t *testing.T) {
 // A successful attempt is not left counted as a failure against the address.
 func TestThrottleSucceededUncountsTheAttempt(t *testing.T) {
 	e := newEnv(t)
-	th := &models.Throttle{DB: e.DB, Window: time.Minute}
+	th := e.newThrottle(time.Minute)
 	acct := models.ThrottleKey{Key: "account:ok@example.com", Limit: 5}
 	addr := models.ThrottleKey{Key: "addr:192.0.2.9", Limit: 5}
 	a, wait, err := th.Begin(context.Background(), acct, addr)

@@ -1,15 +1,11 @@
 package handlers_test
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"testing"
-	"time"
 
+	"board/handlers/boardtest"
 	"board/models"
 )
 
@@ -19,50 +15,17 @@ import (
 func BenchmarkPostsPage(b *testing.B) {
 	for _, posts := range []int{100, 100_000} {
 		b.Run(fmt.Sprintf("posts=%d", posts), func(b *testing.B) {
-			srv := newBoard(b, boardOpts{})
-			hash, err := models.HashPassword("bench-password-ok")
-			if err != nil {
-				b.Fatal(err)
+			srv := boardtest.New(b, boardtest.Options{})
+			u := srv.CreateUser(b, "bench@example.com", "Bench", "bench-password-ok", models.RoleMember)
+			for i := 1; i <= posts; i++ {
+				srv.CreatePost(b, u, fmt.Sprintf("Post %d", i), fmt.Sprintf("Body of post %d", i))
 			}
-			u, err := srv.Users.Create(context.Background(), models.NewUser{Email: "bench@example.com", DisplayName: "Bench", PasswordHash: hash})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := srv.DB.Write.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ?)
-				INSERT INTO posts (author_id, title, body, created_at, updated_at)
-				SELECT ?, 'Post ' || i, 'Body of post ' || i, ?, ? FROM n`, posts, u.ID, time.Now().UTC().Format(time.RFC3339Nano), time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
-				b.Fatal(err)
-			}
-			jar, _ := cookiejar.New(nil)
-			hc := &http.Client{Jar: jar, Transport: socialLoopbackTransport(),
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			page := get(b, hc, srv.URL+"/login")
-			m := csrfInput.FindStringSubmatch(page)
-			if m == nil {
-				b.Fatal("no _csrf on /login")
-			}
-			res, err := hc.PostForm(srv.URL+"/login", url.Values{"_csrf": {m[1]}, "email": {"bench@example.com"}, "password": {"bench-password-ok"}})
-			if err != nil || res.StatusCode != http.StatusSeeOther {
-				b.Fatalf("sign in: %v %v", err, res)
-			}
-			res.Body.Close()
-			b.ResetTimer()
+			c := srv.SignedIn(b, "bench@example.com", "bench-password-ok")
 			for b.Loop() {
-				get(b, hc, srv.URL+"/posts")
+				if res := c.Get("/posts"); res.Status != http.StatusOK {
+					b.Fatalf("GET /posts: %d", res.Status)
+				}
 			}
 		})
 	}
-}
-
-func get(b *testing.B, hc *http.Client, target string) string {
-	res, err := hc.Get(target)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		b.Fatalf("GET %s: %d", target, res.StatusCode)
-	}
-	return string(body)
 }

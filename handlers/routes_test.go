@@ -1,14 +1,17 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"board/handlers/boardtest"
 	"board/models"
 )
 
@@ -38,14 +41,14 @@ var paramRe = regexp.MustCompile(`:[A-Za-z_]+`)
 // proves no member-only route answers with content.
 func TestRouteWalkAnonymous(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
-	w := ts.seedCast(t)
-	ts.seedComment(t, w.Post, w.Bob, "Bob's seeded reply zq4")
+	b := boardtest.New(t, boardtest.Options{})
+	w := seedCast(t, b)
+	b.CreateComment(t, w.Post, w.Bob, "Bob's seeded reply zq4")
 	secrets := []string{w.Post.Title, w.Post.Body, w.Comment.Body, "Bob's seeded reply zq4",
 		"alice@example.com", "bob@example.com", "ada@example.com"}
 
-	before := ts.boardState(t)
-	routes := ts.Echo.Routes()
+	before := boardState(t, b)
+	routes := b.Echo.Routes()
 	if len(routes) < 20 {
 		t.Fatalf("only %d routes registered", len(routes))
 	}
@@ -69,20 +72,20 @@ func TestRouteWalkAnonymous(t *testing.T) {
 		walked[r.Method+" "+r.Path] = true
 
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
-			c := ts.clientT(t) // no cookies at all
-			var res *response
+			c := b.Client(t) // no cookies at all
+			var res *boardtest.Response
 			switch method {
 			case http.MethodGet:
-				res = c.get(path)
+				res = c.Get(path)
 			case http.MethodPost:
-				res = c.postRaw(path, url.Values{})
+				res = c.PostRaw(path, url.Values{})
 			default:
-				req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(""))
+				req, err := http.NewRequest(method, b.URL+path, strings.NewReader(""))
 				if err != nil {
 					t.Fatal(err)
 				}
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				res = c.do(req)
+				res = c.Do(req)
 			}
 			if res.Status >= 500 {
 				t.Errorf("%s %s: %d", method, path, res.Status)
@@ -91,7 +94,7 @@ func TestRouteWalkAnonymous(t *testing.T) {
 				t.Errorf("%s %s (route %s): anonymous status %d, want 401", method, path, r.Path, res.Status)
 			}
 			// Public routes must not leak member content either.
-			mustNotContain(t, method+" "+path, res.Body, secrets...)
+			boardtest.MustNotContain(t, method+" "+path, res.Body, secrets...)
 		})
 	}
 	for _, must := range []string{"GET /posts", "GET /posts/:id", "POST /admin/users/:id/role", "GET /comments/:id/edit", "GET /admin"} {
@@ -100,30 +103,30 @@ func TestRouteWalkAnonymous(t *testing.T) {
 		}
 	}
 	// Nothing the walk sent changed anything.
-	if after := ts.boardState(t); after != before {
+	if after := boardState(t, b); after != before {
 		t.Errorf("the anonymous walk changed the board:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
-	if ts.count(t, "posts") != 1 || ts.count(t, "comments") != 2 {
+	if len(b.AllPosts(t)) != 1 || len(b.AllComments(t)) != 2 {
 		t.Errorf("the anonymous walk changed posts or comments")
 	}
-	if p := ts.postByID(t, w.Post.ID); p.Hidden() {
+	if p := b.Post(t, w.Post.ID); p.Hidden() {
 		t.Errorf("the anonymous walk hid the post")
 	}
-	if u := ts.userByID(t, w.Alice.ID); u.IsSuspended() || u.Role != models.RoleMember {
+	if u := b.User(t, w.Alice.ID); u.IsSuspended() || u.Role != models.RoleMember {
 		t.Errorf("the anonymous walk changed alice: %+v", u)
 	}
 }
 
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
-	w := ts.seedCast(t)
-	c := ts.clientT(t)
-	login := c.post("/login", url.Values{"email": {"alice@example.com"}, "password": {alicePW}})
-	if !wantStatus(t, "login", login, http.StatusSeeOther) {
+	b := boardtest.New(t, boardtest.Options{})
+	w := seedCast(t, b)
+	c := b.Client(t)
+	login := c.Post("/login", url.Values{"email": {"alice@example.com"}, "password": {alicePW}})
+	if !boardtest.WantStatus(t, "login", login, http.StatusSeeOther) {
 		return
 	}
-	ck := login.cookie("board_session")
+	ck := login.Cookie(boardtest.SessionCookie)
 	if ck == nil {
 		t.Fatalf("no session cookie on sign-in")
 	}
@@ -136,8 +139,8 @@ func TestSecurityHeaders(t *testing.T) {
 
 	for _, path := range []string{"/posts", "/posts/" + itoa(w.Post.ID), "/posts/new"} {
 		t.Run(path, func(t *testing.T) {
-			res := c.bind(t).get(path)
-			wantStatus(t, path, res, http.StatusOK)
+			res := c.Bind(t).Get(path)
+			boardtest.WantStatus(t, path, res, http.StatusOK)
 			csp := res.Header.Get("Content-Security-Policy")
 			dirs := map[string]string{}
 			for _, d := range strings.Split(csp, ";") {
@@ -183,8 +186,8 @@ func TestSecurityHeaders(t *testing.T) {
 		})
 	}
 	t.Run("error pages carry them too", func(t *testing.T) {
-		res := ts.clientT(t).get("/posts")
-		wantStatus(t, "anonymous /posts", res, http.StatusUnauthorized)
+		res := b.Client(t).Get("/posts")
+		boardtest.WantStatus(t, "anonymous /posts", res, http.StatusUnauthorized)
 		if !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
 			res.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("401 page headers: %v", res.Header)
@@ -192,65 +195,44 @@ func TestSecurityHeaders(t *testing.T) {
 	})
 }
 
-// boardState is everything a stray request could change, for before/after
-// comparisons.
-func (ts *testServer) boardState(t *testing.T) string {
+// boardState is everything a stray request could change, read through the
+// stores, for before/after comparisons.
+func boardState(t *testing.T, b *boardtest.Board) string {
 	t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
-		`SELECT id, email, display_name, role, coalesce(suspended_at, ''), coalesce(password_hash, '') FROM users ORDER BY id`,
-		`SELECT id, title, body, coalesce(hidden_at, '') FROM posts ORDER BY id`,
-		`SELECT id, body, coalesce(hidden_at, '') FROM comments ORDER BY id`,
-		`SELECT id, kind FROM audit_events ORDER BY id`,
-	} {
-		rows, err := ts.DB.Read.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range vals {
-				b.WriteString(toString(v) + "|")
-			}
-			b.WriteString("\n")
-		}
-		rows.Close()
+	var sb strings.Builder
+	for _, u := range b.AllUsers(t) {
+		fmt.Fprintf(&sb, "user %d|%s|%s|%s|%v|%s\n", u.ID, u.Email, u.DisplayName, u.Role, when(u.SuspendedAt), b.PasswordHash(t, u.ID))
 	}
-	return b.String()
+	for _, p := range b.AllPosts(t) {
+		fmt.Fprintf(&sb, "post %d|%s|%s|%v\n", p.ID, p.Title, p.Body, when(p.HiddenAt))
+		for _, cm := range b.CommentsOn(t, p.ID) {
+			fmt.Fprintf(&sb, "comment %d|%s|%v\n", cm.ID, cm.Body, when(cm.HiddenAt))
+		}
+	}
+	for _, e := range b.AuditEvents(t, "") {
+		fmt.Fprintf(&sb, "audit %d|%s\n", e.ID, e.Kind)
+	}
+	return sb.String()
 }
 
-func toString(v any) string {
-	switch x := v.(type) {
-	case []byte:
-		return string(x)
-	case string:
-		return x
-	case int64:
-		return itoa(x)
-	case nil:
-		return "NULL"
+// when shows an optional time ("-" for none).
+func when(at *time.Time) string {
+	if at == nil {
+		return "-"
 	}
-	return "?"
+	return at.UTC().Format(time.RFC3339Nano)
 }
 
 // TestNoStateChangeOnGET sends GET, as the author and as an admin, to the
 // path of every POST route: none of them may change anything.
 func TestNoStateChangeOnGET(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
-	w := ts.seedCast(t)
-	author := ts.signedIn(t, "alice@example.com", alicePW)
-	admin := ts.signedIn(t, "ada@example.com", adminPW)
-	before := ts.boardState(t)
-	for _, r := range ts.Echo.Routes() {
+	b := boardtest.New(t, boardtest.Options{})
+	w := seedCast(t, b)
+	author := b.SignedIn(t, "alice@example.com", alicePW)
+	admin := b.SignedIn(t, "ada@example.com", adminPW)
+	before := boardState(t, b)
+	for _, r := range b.Echo.Routes() {
 		if r.Method != http.MethodPost {
 			continue
 		}
@@ -264,16 +246,16 @@ func TestNoStateChangeOnGET(t *testing.T) {
 		path := strings.ReplaceAll(r.Path, ":provider", "google")
 		path = paramRe.ReplaceAllString(path, itoa(id))
 		t.Run("GET "+path, func(t *testing.T) {
-			for _, c := range []*client{author.bind(t), admin.bind(t)} {
-				if res := c.get(path); res.Status >= 500 {
+			for _, c := range []*boardtest.Client{author.Bind(t), admin.Bind(t)} {
+				if res := c.Get(path); res.Status >= 500 {
 					t.Errorf("GET %s: %d", path, res.Status)
 				}
 			}
 		})
 	}
-	if after := ts.boardState(t); after != before {
+	if after := boardState(t, b); after != before {
 		t.Errorf("GET requests changed the board:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
-	wantStatus(t, "author still signed in", author.get("/posts"), http.StatusOK)
-	wantStatus(t, "admin still signed in", admin.get("/admin"), http.StatusOK)
+	boardtest.WantStatus(t, "author still signed in", author.Get("/posts"), http.StatusOK)
+	boardtest.WantStatus(t, "admin still signed in", admin.Get("/admin"), http.StatusOK)
 }
