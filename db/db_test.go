@@ -257,7 +257,7 @@ func countRows(t *testing.T, d *DB, table string) int {
 	return n
 }
 
-func insertUser(ctx context.Context, tx *sql.Tx, email string) error {
+func insertUser(ctx context.Context, tx *tx, email string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO users (email, display_name, created_at) VALUES (?, 'x', 'now')`, email)
 	return err
 }
@@ -266,7 +266,7 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 	ctx := context.Background()
 	d := migrated(t)
 
-	if err := d.withTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, "kept@example.com") }); err != nil {
+	if err := d.withTx(ctx, func(tx *tx) error { return insertUser(ctx, tx, "kept@example.com") }); err != nil {
 		t.Fatalf("withTx(success): %v", err)
 	}
 	if n := countRows(t, d, "users"); n != 1 {
@@ -274,7 +274,7 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 	}
 
 	boom := errors.New("boom")
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *tx) error {
 		if err := insertUser(ctx, tx, "a@example.com"); err != nil {
 			return err
 		}
@@ -291,7 +291,7 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 	}
 
 	// A failing statement part-way: the earlier insert goes too.
-	err = d.withTx(ctx, func(tx *sql.Tx) error {
+	err = d.withTx(ctx, func(tx *tx) error {
 		if err := insertUser(ctx, tx, "c@example.com"); err != nil {
 			return err
 		}
@@ -307,7 +307,7 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 	// The single writer connection was given back each time.
 	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := d.withTx(tctx, func(tx *sql.Tx) error { return insertUser(tctx, tx, "after@example.com") }); err != nil {
+	if err := d.withTx(tctx, func(tx *tx) error { return insertUser(tctx, tx, "after@example.com") }); err != nil {
 		t.Errorf("withTx after rollbacks: %v", err)
 	}
 }
@@ -323,7 +323,7 @@ func TestWithTxRollsBackOnPanic(t *testing.T) {
 				t.Error("withTx swallowed the callback's panic")
 			}
 		}()
-		d.withTx(ctx, func(tx *sql.Tx) error {
+		d.withTx(ctx, func(tx *tx) error {
 			if err := insertUser(ctx, tx, "panicky@example.com"); err != nil {
 				return err
 			}
@@ -332,7 +332,7 @@ func TestWithTxRollsBackOnPanic(t *testing.T) {
 	}()
 	tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	err := d.withTx(tctx, func(tx *sql.Tx) error { return insertUser(tctx, tx, "next@example.com") })
+	err := d.withTx(tctx, func(tx *tx) error { return insertUser(tctx, tx, "next@example.com") })
 	if err != nil {
 		t.Fatalf("write after a panicking withTx: %v (the writer connection is still held by the abandoned transaction)", err)
 	}

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -38,7 +37,7 @@ func retryAfter(t *testing.T, th *throttle, keys ...models.ThrottleKey) time.Dur
 func fail(t *testing.T, th *throttle, keys ...models.ThrottleKey) {
 	t.Helper()
 	ctx := context.Background()
-	err := th.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := th.db.withTx(ctx, func(tx *tx) error {
 		_, err := th.fail(ctx, tx, th.now(), keys)
 		return err
 	})

@@ -88,7 +88,7 @@ func New(tb testing.TB, o Options) *Board {
 	b := &Board{URL: "http://" + srv.Listener.Addr().String(), DBPath: o.DBPath, Clock: &Clock{}, Logs: &Logs{},
 		tb: tb, srv: srv, db: d}
 	b.Stores = db.NewStores(d, b.Clock.Now, o.ThrottleWindow)
-	sessionStore, stopCleanup := d.SessionStore(0)
+	sessionStore, stopCleanup := d.SessionStore(0, b.Clock.Now)
 	tb.Cleanup(stopCleanup)
 	var providers []social.Provider
 	if o.Social {
