@@ -17,8 +17,7 @@ const (
 	maxUserAgent       = 300
 )
 
-// Record also forgets this member's expired rows. Rows younger than a minute
-// are kept whatever they say.
+// Record also forgets this member's expired rows.
 func (s *sessionIndex) Record(ctx context.Context, n models.NewSession) error {
 	now := s.now()
 	return s.db.withTx(ctx, func(tx *tx) error {

@@ -79,7 +79,8 @@ func TestAuditVerifyCommand(t *testing.T) {
 	b := launchBoard(t, dbPath, "-demo")
 	b.mustNotLog(alicePassword, bobPassword)
 
-	// Events through the running board: sign-ins, a failure, a session ended.
+	// Events through the running board: the demo accounts registered, sign-ins,
+	// a failure, a session ended.
 	alice := newClient(t, b.URL)
 	b.mustNotLog(alice.mustLogin(aliceEmail, alicePassword))
 	if r := newClient(t, b.URL).login(bobEmail, "not-bobs-password"); r.Status != http.StatusUnauthorized {
@@ -110,7 +111,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 		kinds = append(kinds, k)
 	}
 	rows.Close()
-	for _, want := range []models.AuditKind{models.AuditSignIn, models.AuditSignInFailed, models.AuditSessionsEnded} {
+	for _, want := range []models.AuditKind{models.AuditRegister, models.AuditSignIn, models.AuditSignInFailed, models.AuditSessionsEnded} {
 		if !strings.Contains(strings.Join(kinds, " "), string(want)) {
 			t.Errorf("audit log %v has no %s event", kinds, want)
 		}

@@ -159,14 +159,14 @@ func (p *person) expectSignedOutElsewhere(path string) {
 }
 
 func TestBrowserSessionsListAndRevoke(t *testing.T) {
-	base := startBoard(t, "-demo")
+	board := startBoard(t, "-demo")
 	browser := newBrowser(t)
 	const (
 		laptop = "Firefox on Linux"
 		phone  = "Safari on iPhone"
 	)
-	a := newPerson(t, browser, base, "Bob's laptop (A)")
-	b := newPerson(t, browser, base, "Bob's phone (B)")
+	a := newPerson(t, browser, board, "Bob's laptop (A)")
+	b := newPerson(t, browser, board, "Bob's phone (B)")
 	a.setUserAgent(laptopUA)
 	b.setUserAgent(phoneUA)
 	a.signInAs(bobEmail, bobPassword, "Bob")
@@ -208,7 +208,7 @@ func TestBrowserSessionsListAndRevoke(t *testing.T) {
 		t.Errorf("B: after the 401 the browser still holds the revoked session cookie (the board should clear it)")
 	}
 	// A copy of the revoked cookie does not work either.
-	if r := getWithSession(t, base, "/posts", stolen); r.Status != http.StatusUnauthorized || strings.Contains(whoami(r.Body), "Bob") {
+	if r := getWithSession(t, board.URL, "/posts", stolen); r.Status != http.StatusUnauthorized || strings.Contains(whoami(r.Body), "Bob") {
 		t.Errorf("GET /posts with a copy of the revoked cookie: status %d, whoami %q; want 401, not signed in", r.Status, whoami(r.Body))
 	}
 
@@ -233,7 +233,7 @@ func TestBrowserSessionsListAndRevoke(t *testing.T) {
 		t.Errorf("A GET /posts after signing out everywhere else: status %d, want 200%s", st, a.where())
 	}
 	a.expectContains("[data-testid=whoami]", "Signed in", "Bob", bobEmail)
-	if r := getWithSession(t, base, "/posts", stolen); r.Status != http.StatusUnauthorized {
+	if r := getWithSession(t, board.URL, "/posts", stolen); r.Status != http.StatusUnauthorized {
 		t.Errorf("GET /posts with a copy of B's second (ended) cookie: status %d, want 401", r.Status)
 	}
 }

@@ -21,11 +21,11 @@ import (
 // standInRE matches the line demo mode prints when the stand-in starts.
 var standInRE = regexp.MustCompile(`board: demo stand-in for Google and Facebook sign-in at (\S+) `)
 
-// standInURL is the stand-in's base URL, read from the board's stdout; it
-// must be on loopback.
-func standInURL(t *testing.T, base string) string {
+// standInURL is the stand-in's base URL, as demo mode tells the operator on
+// stdout; it must be on loopback.
+func standInURL(t *testing.T, board *boardProc) string {
 	t.Helper()
-	out := boardAt(t, base).stdout.String()
+	out := board.stdout.String()
 	m := standInRE.FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("the -demo board did not print where its Google/Facebook stand-in listens; stdout:\n%s", out)
@@ -184,11 +184,11 @@ func (p *person) expectSignedInSocially(st int, provider, brand string, who stan
 }
 
 func TestBrowserSignInWithGoogle(t *testing.T) {
-	base := startBoard(t, "-demo")
-	standIn := standInURL(t, base)
+	board := startBoard(t, "-demo")
+	standIn := standInURL(t, board)
 	browser := newBrowser(t)
 	who := standInIdentity{Email: "gina@example.com", Name: "Gina Google", Verified: true}
-	gina := newPerson(t, browser, base, who.Name)
+	gina := newPerson(t, browser, board, who.Name)
 	guardLoopback(gina)
 
 	st := gina.signInThroughStandIn("google", "Google", standIn, who)
@@ -196,11 +196,11 @@ func TestBrowserSignInWithGoogle(t *testing.T) {
 }
 
 func TestBrowserSignInWithFacebook(t *testing.T) {
-	base := startBoard(t, "-demo")
-	standIn := standInURL(t, base)
+	board := startBoard(t, "-demo")
+	standIn := standInURL(t, board)
 	browser := newBrowser(t)
 	who := standInIdentity{Email: "fred@example.com", Name: "Fred Facebook"}
-	fred := newPerson(t, browser, base, who.Name)
+	fred := newPerson(t, browser, board, who.Name)
 	guardLoopback(fred)
 
 	st := fred.signInThroughStandIn("facebook", "Facebook", standIn, who)
@@ -212,11 +212,11 @@ func TestBrowserSignInWithFacebook(t *testing.T) {
 // alice@example.com, verified" must not sign anyone in to her account, nor
 // connect the provider to it (pre-account-hijacking).
 func TestBrowserSocialRefusesExistingEmail(t *testing.T) {
-	base := startBoard(t, "-demo")
-	standIn := standInURL(t, base)
+	board := startBoard(t, "-demo")
+	standIn := standInURL(t, board)
 	browser := newBrowser(t)
 	who := standInIdentity{Email: aliceEmail, Name: "Alice Example", Verified: true}
-	visitor := newPerson(t, browser, base, "visitor claiming alice")
+	visitor := newPerson(t, browser, board, "visitor claiming alice")
 	guardLoopback(visitor)
 
 	st := visitor.signInThroughStandIn("google", "Google", standIn, who)
@@ -240,7 +240,7 @@ func TestBrowserSocialRefusesExistingEmail(t *testing.T) {
 
 	// Nothing was linked: Alice, signing in with her password, has no Google
 	// connection and is still offered to connect it.
-	alice := newPerson(t, browser, base, "Alice")
+	alice := newPerson(t, browser, board, "Alice")
 	alice.signIn(aliceEmail, alicePassword)
 	if st := alice.open("/account"); st != http.StatusOK {
 		t.Fatalf("alice GET /account: status %d", st)

@@ -86,14 +86,14 @@ type person struct {
 	ctx   context.Context
 }
 
-func newPerson(t *testing.T, browserCtx context.Context, base, name string) *person {
+func newPerson(t *testing.T, browserCtx context.Context, board *boardProc, name string) *person {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil { // opens the tab
 		t.Fatalf("%s: opening a tab: %v", name, err)
 	}
-	return &person{t: t, name: name, base: base, board: boardAt(t, base), ctx: ctx}
+	return &person{t: t, name: name, base: board.URL, board: board, ctx: ctx}
 }
 
 // step runs a on the person's tab with a per-step timeout.
@@ -288,7 +288,7 @@ func (p *person) screenshot(name string) string {
 
 func TestBrowserMemberJourney(t *testing.T) {
 	begin := time.Now()
-	base := startBoard(t, "-demo")
+	board := startBoard(t, "-demo")
 	browser := newBrowser(t)
 
 	// A newcomer registers through the form.
@@ -297,7 +297,7 @@ func TestBrowserMemberJourney(t *testing.T) {
 		ninaName     = "Nina Newcomer"
 		ninaPassword = "nina's correct horse battery staple"
 	)
-	nina := newPerson(t, browser, base, ninaName)
+	nina := newPerson(t, browser, board, ninaName)
 	nina.board.mustNotLog(ninaPassword)
 	if st := nina.open("/register"); st != http.StatusOK {
 		t.Fatalf("GET /register: status %d", st)
@@ -350,7 +350,7 @@ func TestBrowserMemberJourney(t *testing.T) {
 
 	// Alice is signed in as herself and may not edit Nina's post: a 403 that
 	// says who she is and which rule denied her.
-	alice := newPerson(t, browser, base, "Alice")
+	alice := newPerson(t, browser, board, "Alice")
 	alice.signIn(aliceEmail, alicePassword)
 	if st := alice.open(postPath); st != http.StatusOK {
 		t.Fatalf("alice GET %s: status %d, want 200 (members read every visible post)", postPath, st)
@@ -393,7 +393,7 @@ func TestBrowserMemberJourney(t *testing.T) {
 
 	// Ada, an admin, hides it with a reason.
 	const reason = "Lost-and-found notices go on the front-desk board"
-	ada := newPerson(t, browser, base, "Ada")
+	ada := newPerson(t, browser, board, "Ada")
 	ada.signIn(adaEmail, adaPassword)
 	ada.expectContains("[data-testid=whoami]", "admin")
 	if st := ada.open(postPath); st != http.StatusOK {
@@ -422,7 +422,7 @@ func TestBrowserMemberJourney(t *testing.T) {
 	nina.expectContains("[data-testid=post-list]", title2, "hidden")
 
 	// Bob, another member, gets a 404: he may not know it exists.
-	bob := newPerson(t, browser, base, "Bob")
+	bob := newPerson(t, browser, board, "Bob")
 	bob.signIn(bobEmail, bobPassword)
 	if st := bob.open(postPath); st != http.StatusNotFound {
 		t.Errorf("bob GET %s (hidden): status %d, want 404", postPath, st)
@@ -458,9 +458,9 @@ func TestBrowserMemberJourney(t *testing.T) {
 // TestBrowserAnonymousIsAskedToSignIn: a member page opened without a session
 // answers with the sign-in page, which says it is about authentication.
 func TestBrowserAnonymousIsAskedToSignIn(t *testing.T) {
-	base := startBoard(t, "-demo")
+	board := startBoard(t, "-demo")
 	browser := newBrowser(t)
-	anon := newPerson(t, browser, base, "anonymous")
+	anon := newPerson(t, browser, board, "anonymous")
 	st := anon.open("/posts")
 	switch {
 	case st == http.StatusUnauthorized:

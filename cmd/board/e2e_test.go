@@ -32,7 +32,7 @@ const (
 	bobPassword   = "bob-demo-password"
 )
 
-// sessionCookie is the session cookie's name on plain http (see handlers/session.go).
+// sessionCookie is the session cookie's name on plain http (see handlers/sessions.go).
 const sessionCookie = "board_session"
 
 // noEnv is the environment of every test board: empty, so no BOARD_* variable
@@ -57,52 +57,12 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// listenWriter keeps everything run prints on stdout and sends the base URL
-// once the "board: listening on http://ADDR (database …)" line appears.
-type listenWriter struct {
-	mu      sync.Mutex
-	all     bytes.Buffer
-	partial []byte
-	found   bool
-	url     chan string
-}
-
-var listeningRE = regexp.MustCompile(`^board: listening on (https?://\S+) \(database (.*)\)$`)
-
-func newListenWriter() *listenWriter { return &listenWriter{url: make(chan string, 1)} }
-
-func (w *listenWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.all.Write(p)
-	w.partial = append(w.partial, p...)
-	for {
-		i := bytes.IndexByte(w.partial, '\n')
-		if i < 0 {
-			break
-		}
-		line := strings.TrimRight(string(w.partial[:i]), "\r")
-		w.partial = w.partial[i+1:]
-		if m := listeningRE.FindStringSubmatch(line); m != nil && !w.found {
-			w.found = true
-			w.url <- m[1]
-		}
-	}
-	return len(p), nil
-}
-
-func (w *listenWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.all.String()
-}
-
 // boardProc is one call of run serving on a loopback port.
 type boardProc struct {
 	t      *testing.T
 	URL    string
 	DBPath string
-	stdout *listenWriter
+	stdout *syncBuffer
 	stderr *syncBuffer
 
 	cancel context.CancelFunc
@@ -115,32 +75,21 @@ type boardProc struct {
 }
 
 // startBoard runs the board on 127.0.0.1:0 with a fresh database in
-// t.TempDir() plus args, and returns its base URL. It is stopped, and its
-// request log checked for leaked secrets, when the test ends.
-func startBoard(t *testing.T, args ...string) (baseURL string) {
+// t.TempDir() plus args. It is stopped, and its request log checked for
+// leaked secrets, when the test ends.
+func startBoard(t *testing.T, args ...string) *boardProc {
 	t.Helper()
-	return launchBoard(t, filepath.Join(t.TempDir(), "board.db"), args...).URL
-}
-
-// boards maps a running board's base URL to its process, so tests that only
-// hold the URL (as startBoard returns it) can reach its logs and secrets.
-var boards sync.Map // string → *boardProc
-
-func boardAt(t *testing.T, baseURL string) *boardProc {
-	t.Helper()
-	b, ok := boards.Load(baseURL)
-	if !ok {
-		t.Fatalf("no board started at %s", baseURL)
-	}
-	return b.(*boardProc)
+	return launchBoard(t, filepath.Join(t.TempDir(), "board.db"), args...)
 }
 
 // launchBoard is startBoard on a database file of the caller's choosing (so a
-// test can restart the board on the same file), returning the process.
+// test can restart the board on the same file). run tells it where it
+// listens (onListening); it returns once /healthz answers there.
 func launchBoard(t *testing.T, dbPath string, args ...string) *boardProc {
 	t.Helper()
-	b := &boardProc{t: t, DBPath: dbPath, stdout: newListenWriter(), stderr: &syncBuffer{}, done: make(chan struct{})}
-	ctx, cancel := context.WithCancel(context.Background())
+	b := &boardProc{t: t, DBPath: dbPath, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	listening := make(chan string, 1)
+	ctx, cancel := context.WithCancel(onListening(context.Background(), func(baseURL string) { listening <- baseURL }))
 	b.cancel = cancel
 	full := append([]string{"-addr", "127.0.0.1:0", "-db", dbPath}, args...)
 	go func() {
@@ -158,17 +107,46 @@ func launchBoard(t *testing.T, dbPath string, args ...string) *boardProc {
 		}
 	})
 	select {
-	case b.URL = <-b.stdout.url:
+	case b.URL = <-listening:
 	case <-b.done:
 		t.Fatalf("run %v returned %v before listening; stdout:\n%s\nstderr:\n%s", full, b.err, b.stdout, b.stderr)
 	case <-time.After(30 * time.Second):
-		t.Fatalf("run %v did not print its listening line within 30s; stdout:\n%s\nstderr:\n%s", full, b.stdout, b.stderr)
+		t.Fatalf("run %v did not report listening within 30s; stdout:\n%s\nstderr:\n%s", full, b.stdout, b.stderr)
 	}
 	if u, err := url.Parse(b.URL); err != nil || u.Scheme != "http" || !strings.HasPrefix(u.Host, "127.0.0.1:") || strings.HasSuffix(u.Host, ":0") {
-		t.Fatalf("listening line names %q, want http://127.0.0.1:PORT", b.URL)
+		t.Fatalf("run reported listening at %q, want http://127.0.0.1:PORT", b.URL)
 	}
-	boards.Store(b.URL, b)
+	b.waitHealthy()
 	return b
+}
+
+// waitHealthy returns once GET /healthz answers 200, and fails the test if
+// it does not within 30s or run returns first.
+func (b *boardProc) waitHealthy() {
+	b.t.Helper()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	var last string
+	for {
+		res, err := client.Get(b.URL + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+			last = res.Status
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-b.done:
+			b.t.Fatalf("run returned %v before /healthz answered 200 (last: %s)", b.err, last)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("GET %s/healthz did not answer 200 within 30s (last: %s)", b.URL, last)
+		}
+	}
 }
 
 // stop cancels run's context and waits for it to return; it returns what run
@@ -181,7 +159,6 @@ func (b *boardProc) stop() error {
 		case <-time.After(20 * time.Second):
 			b.err = errors.New("run did not return within 20s of its context being canceled")
 		}
-		boards.CompareAndDelete(b.URL, b)
 	})
 	return b.err
 }
@@ -360,7 +337,7 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 }
 
 func TestHealthzIsOKWithoutCookie(t *testing.T) {
-	base := startBoard(t)
+	base := startBoard(t).URL
 	res, err := http.Get(base + "/healthz")
 	if err != nil {
 		t.Fatal(err)
@@ -599,10 +576,11 @@ func TestBadConfigurationIsAnError(t *testing.T) {
 			if !tc.raw {
 				args = append(append([]string(nil), tc.args...), "-db", dbPath)
 			}
-			stdout := newListenWriter()
-			var stderr syncBuffer
+			listening := make(chan string, 1)
+			ctx = onListening(ctx, func(baseURL string) { listening <- baseURL })
+			var stdout, stderr syncBuffer
 			done := make(chan error, 1)
-			go func() { done <- run(ctx, args, env, stdout, &stderr) }()
+			go func() { done <- run(ctx, args, env, &stdout, &stderr) }()
 			select {
 			case err := <-done:
 				if err == nil {
@@ -611,7 +589,7 @@ func TestBadConfigurationIsAnError(t *testing.T) {
 				if tc.want != "" && !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("run %q: error %q does not mention %q", args, err, tc.want)
 				}
-			case u := <-stdout.url:
+			case u := <-listening:
 				cancel()
 				<-done
 				t.Fatalf("run %q started serving at %s, want a configuration error", args, u)
