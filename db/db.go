@@ -146,3 +146,12 @@ func (d *DB) Migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Changes is how many rows the board has inserted, updated or deleted since
+// the database was opened: every write goes through the writer's one
+// connection, and SQLite counts them there.
+func (d *DB) Changes(ctx context.Context) (int64, error) {
+	var n int64
+	err := d.write.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&n)
+	return n, err
+}

@@ -200,3 +200,13 @@ func (b *Board) AuditAbout(t testing.TB, kind models.AuditKind, userID int64) []
 	}
 	return out
 }
+
+// Writes is how many rows the board has changed in its database so far.
+func (b *Board) Writes(t testing.TB) int64 {
+	t.Helper()
+	n, err := b.db.Changes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
