@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -236,8 +238,9 @@ func (s *sessions) startAnonymous(ctx context.Context, clientIP string) error {
 }
 
 // csrfToken is the token this request's forms must send back: the
-// session's for a member, a signed one bound to the visitor cookie (set
-// here if missing) for everyone else. "" if the signing key is unavailable.
+// session's for a member; for everyone else a signed one bound to the
+// visitor cookie (set here if missing) that expires with
+// anonymousSessionLifetime. "" if the signing key is unavailable.
 func (s *sessions) csrfToken(c echo.Context) string {
 	ctx := c.Request().Context()
 	if s.userID(ctx) != 0 {
@@ -255,29 +258,35 @@ func (s *sessions) csrfToken(c echo.Context) string {
 		http.SetCookie(c.Response(), &http.Cookie{Name: s.visitorCookie, Value: nonce, Path: "/", HttpOnly: true,
 			Secure: s.sm.Cookie.Secure, SameSite: http.SameSiteLaxMode})
 	}
-	token, err := s.visitorToken(ctx, nonce)
+	expires := strconv.FormatInt(s.now().Add(anonymousSessionLifetime).Unix(), 10)
+	mac, err := s.visitorMAC(ctx, nonce, expires)
 	if err != nil {
 		s.logErr(c, "csrf key", err)
+		return ""
 	}
-	return token
+	return expires + "." + mac
 }
 
-// csrfValid reports whether got is the token csrfToken gave this browser.
+// csrfValid reports whether got is a token csrfToken gave this browser,
+// and for a visitor one that has not expired.
 func (s *sessions) csrfValid(c echo.Context, got string) bool {
 	ctx := c.Request().Context()
-	want := s.sm.GetString(ctx, keyCSRF)
-	if s.userID(ctx) == 0 {
-		nonce := s.visitorNonce(c)
-		if nonce == "" {
-			return false
-		}
-		var err error
-		if want, err = s.visitorToken(ctx, nonce); err != nil {
-			s.logErr(c, "csrf key", err)
-			return false
-		}
+	if s.userID(ctx) != 0 {
+		want := s.sm.GetString(ctx, keyCSRF)
+		return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 	}
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	nonce := s.visitorNonce(c)
+	expires, mac, ok := strings.Cut(got, ".")
+	unix, err := strconv.ParseInt(expires, 10, 64)
+	if nonce == "" || !ok || err != nil || s.now().Unix() >= unix {
+		return false
+	}
+	want, err := s.visitorMAC(ctx, nonce, expires)
+	if err != nil {
+		s.logErr(c, "csrf key", err)
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(mac), []byte(want)) == 1
 }
 
 // visitorNonce is the random value of this browser's visitor cookie.
@@ -291,15 +300,16 @@ func (s *sessions) visitorNonce(c echo.Context) string {
 	return ""
 }
 
-// visitorToken signs nonce with the server's CSRF key: only this server can
-// make the token, and only the browser holding the cookie can send both.
-func (s *sessions) visitorToken(ctx context.Context, nonce string) (string, error) {
+// visitorMAC signs a visitor token with the server's CSRF key: only this
+// server can make one, it holds until expires (unix seconds), and only the
+// browser holding the cookie can send both.
+func (s *sessions) visitorMAC(ctx context.Context, nonce, expires string) (string, error) {
 	key, err := s.secrets.Secret(ctx, models.SecretCSRF)
 	if err != nil {
 		return "", err
 	}
 	mac := hmac.New(sha256.New, key)
-	io.WriteString(mac, "visitor-csrf\x00"+nonce)
+	io.WriteString(mac, "visitor-csrf\x00"+nonce+"\x00"+expires)
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)), nil
 }
 

@@ -76,7 +76,8 @@ type Flow struct {
 }
 
 // Visitor is a new browser that has loaded the sign-in page, as a person
-// does before pressing a provider button: it holds a session and a token.
+// does before pressing a provider button: it holds a visitor cookie and a
+// token, and no session until it starts a sign-in.
 func (b *Board) Visitor(t testing.TB) *Client {
 	t.Helper()
 	c := b.Client(t)
