@@ -19,8 +19,8 @@ func proxied(t *testing.T) *boardtest.Board {
 	return boardtest.New(t, boardtest.Options{TrustedProxies: []*net.IPNet{mustCIDR(t, "127.0.0.1/32")}})
 }
 
-// from is a new browser at addr.
-func from(t *testing.T, b *boardtest.Board, addr string) *boardtest.Client {
+// browserAt is a new browser at addr.
+func browserAt(t *testing.T, b *boardtest.Board, addr string) *boardtest.Client {
 	c := b.Client(t)
 	c.SetHeader("X-Forwarded-For", addr)
 	return c
@@ -34,12 +34,12 @@ func TestStrangersCannotLockOutTheOwner(t *testing.T) {
 	t.Parallel()
 	b := proxied(t)
 	seedCast(t, b)
-	admin := from(t, b, "198.51.100.1")
+	admin := browserAt(t, b, "198.51.100.1")
 	admin.Login("ada@example.com", adminPW) // this browser now holds ada's device cookie
 	boardtest.WantStatus(t, "sign out", admin.Post("/logout", url.Values{}), http.StatusSeeOther)
 
 	for i := 1; i <= 5; i++ {
-		res := from(t, b, fmt.Sprintf("203.0.113.%d", i)).Attempt("ada@example.com", "guess-"+strconv.Itoa(i))
+		res := browserAt(t, b, fmt.Sprintf("203.0.113.%d", i)).Attempt("ada@example.com", "guess-"+strconv.Itoa(i))
 		boardtest.WantStatus(t, fmt.Sprintf("stranger %d", i), res, http.StatusUnauthorized)
 	}
 	admin.SetHeader("X-Forwarded-For", "192.0.2.77") // the owner's browser, on another network today
@@ -50,7 +50,7 @@ func TestStrangersCannotLockOutTheOwner(t *testing.T) {
 	boardtest.WantPage(t, "the owner's account page", page, http.StatusOK,
 		"5 failed sign-in attempts", "from browsers that had not signed in to it before", "203.0.113.5")
 
-	fresh := from(t, b, "192.0.2.200") // a new browser at a new address
+	fresh := browserAt(t, b, "192.0.2.200") // a new browser at a new address
 	boardtest.WantStatus(t, "a fresh browser from a new address", fresh.Attempt("ada@example.com", adminPW), http.StatusSeeOther)
 	boardtest.WantSignedIn(t, "the fresh browser", fresh, "Ada Admin")
 }
@@ -62,7 +62,7 @@ func TestMemberIsToldOfFailedSignIns(t *testing.T) {
 	t.Parallel()
 	b := proxied(t)
 	cast := seedCast(t, b)
-	alice := from(t, b, "198.51.100.1")
+	alice := browserAt(t, b, "198.51.100.1")
 	alice.Login("alice@example.com", alicePW)
 	alice.Post("/logout", url.Values{})
 	boardtest.WantStatus(t, "alice mistypes", alice.Attempt("alice@example.com", "alice-pasword-1"), http.StatusUnauthorized)
@@ -72,7 +72,7 @@ func TestMemberIsToldOfFailedSignIns(t *testing.T) {
 
 	b.Clock.Advance(time.Minute)
 	for i := 1; i <= 3; i++ {
-		from(t, b, "203.0.113.66").Attempt("alice@example.com", "guess-"+strconv.Itoa(i))
+		browserAt(t, b, "203.0.113.66").Attempt("alice@example.com", "guess-"+strconv.Itoa(i))
 	}
 	res := alice.Attempt("alice@example.com", alicePW)
 	boardtest.WantStatus(t, "alice signs in again", res, http.StatusSeeOther)
@@ -89,7 +89,7 @@ func TestMemberIsToldOfFailedSignIns(t *testing.T) {
 	}
 	boardtest.WantStatus(t, "dismiss", alice.Post("/account/notices/"+itoa(n.ID)+"/dismiss", url.Values{}), http.StatusSeeOther)
 	boardtest.MustNotContain(t, "account page after dismissing", alice.Get("/account").Body, `data-testid="sign-in-notice"`)
-	from(t, b, "203.0.113.67").Attempt("alice@example.com", "guess-4")
+	browserAt(t, b, "203.0.113.67").Attempt("alice@example.com", "guess-4")
 	boardtest.WantPage(t, "after a new failure", alice.Get("/account"), http.StatusOK, "1 failed sign-in attempt", "203.0.113.67")
 	boardtest.MustNotContain(t, "after a new failure", alice.Get("/account").Body, "failed sign-in attempts")
 	// Bob cannot dismiss Alice's notice.
@@ -110,7 +110,7 @@ func TestBruteForceIsStillBounded(t *testing.T) {
 	seedCast(t, b)
 
 	// One address: five failures, then 429 even with the right password.
-	attacker := from(t, b, "203.0.113.1")
+	attacker := browserAt(t, b, "203.0.113.1")
 	for i := 1; i <= models.AccountAddressFailures; i++ {
 		boardtest.WantStatus(t, "failure from one address", attacker.Attempt("bob@example.com", "guess"), http.StatusUnauthorized)
 	}
@@ -121,7 +121,7 @@ func TestBruteForceIsStillBounded(t *testing.T) {
 	addr := 1
 	attempt := func(password string) *boardtest.Response {
 		addr++
-		return from(t, b, fmt.Sprintf("203.0.%d.%d", addr/200+1, addr%200+1)).Attempt("bob@example.com", password)
+		return browserAt(t, b, fmt.Sprintf("203.0.%d.%d", addr/200+1, addr%200+1)).Attempt("bob@example.com", password)
 	}
 	for i := models.AccountAddressFailures + 1; i <= models.AccountFreeFailures; i++ {
 		boardtest.WantStatus(t, fmt.Sprintf("failure %d from a new address", i), attempt("guess"), http.StatusUnauthorized)
@@ -160,19 +160,19 @@ func TestDeviceCookieKeepsItsOwnAllowance(t *testing.T) {
 	t.Parallel()
 	b := proxied(t)
 	seedCast(t, b)
-	bob := from(t, b, "203.0.113.1")
+	bob := browserAt(t, b, "203.0.113.1")
 	bob.Login("bob@example.com", bobPW)
 	bob.Post("/logout", url.Values{})
 
 	// Strangers on Bob's own network exhaust every stranger limit.
 	for i := 1; i <= models.AccountAddressFailures; i++ {
-		from(t, b, "203.0.113.1").Attempt("bob@example.com", "guess")
+		browserAt(t, b, "203.0.113.1").Attempt("bob@example.com", "guess")
 	}
 	for i := 2; i <= models.AccountFreeFailures+1; i++ {
-		from(t, b, fmt.Sprintf("203.0.113.%d", i)).Attempt("bob@example.com", "guess")
+		browserAt(t, b, fmt.Sprintf("203.0.113.%d", i)).Attempt("bob@example.com", "guess")
 	}
-	want429(t, "a stranger's browser on bob's network", from(t, b, "203.0.113.1").Attempt("bob@example.com", bobPW))
-	want429(t, "a stranger's browser elsewhere", from(t, b, "192.0.2.1").Attempt("bob@example.com", bobPW))
+	want429(t, "a stranger's browser on bob's network", browserAt(t, b, "203.0.113.1").Attempt("bob@example.com", bobPW))
+	want429(t, "a stranger's browser elsewhere", browserAt(t, b, "192.0.2.1").Attempt("bob@example.com", bobPW))
 	boardtest.WantStatus(t, "bob's own browser", bob.Attempt("bob@example.com", bobPW), http.StatusSeeOther)
 	bob.Post("/logout", url.Values{})
 
@@ -196,7 +196,7 @@ func TestAccountPageChecksCannotLockOutTheMember(t *testing.T) {
 	t.Parallel()
 	b := proxied(t)
 	seedCast(t, b)
-	scanner := from(t, b, "198.51.100.1")
+	scanner := browserAt(t, b, "198.51.100.1")
 	scanner.Login("alice@example.com", alicePW)
 	for i := 1; i <= models.ReauthFailures; i++ {
 		res := scanner.Post("/account/password", url.Values{"current_password": {"wrong"}, "new_password": {"a-new-password-9"}})
@@ -207,7 +207,7 @@ func TestAccountPageChecksCannotLockOutTheMember(t *testing.T) {
 
 	// Alice signs in from a new browser on the same network and changes her
 	// password there.
-	alice := from(t, b, "198.51.100.1")
+	alice := browserAt(t, b, "198.51.100.1")
 	boardtest.WantStatus(t, "alice signs in", alice.Attempt("alice@example.com", alicePW), http.StatusSeeOther)
 	res = alice.Post("/account/password", url.Values{"current_password": {alicePW}, "new_password": {"a-new-password-9"}})
 	boardtest.WantStatus(t, "alice changes her password in her own session", res, http.StatusSeeOther)

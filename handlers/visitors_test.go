@@ -65,7 +65,7 @@ func TestVisitorTokenIsBoundToItsBrowser(t *testing.T) {
 		"This form could not be accepted")
 
 	own := victim.CSRFFrom("/login")
-	expires, _, _ := cut(own)
+	expires, _, _ := splitToken(own)
 	boardtest.WantPage(t, "a made-up signature", victim.PostToken("/login", form, expires+".AAAA"), http.StatusForbidden,
 		"This form could not be accepted")
 	later, _ := strconv.ParseInt(expires, 10, 64)
@@ -75,7 +75,7 @@ func TestVisitorTokenIsBoundToItsBrowser(t *testing.T) {
 	boardtest.WantStatus(t, "the browser's own token", victim.PostToken("/login", form, own), http.StatusSeeOther)
 }
 
-func cut(token string) (expires, mac string, ok bool) {
+func splitToken(token string) (expires, mac string, ok bool) {
 	for i := range token {
 		if token[i] == '.' {
 			return token[:i], token[i+1:], true
