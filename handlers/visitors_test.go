@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"board/handlers/boardtest"
@@ -65,7 +66,7 @@ func TestVisitorTokenIsBoundToItsBrowser(t *testing.T) {
 		"This form could not be accepted")
 
 	own := victim.CSRFFrom("/login")
-	expires, _, _ := splitToken(own)
+	expires, _, _ := strings.Cut(own, ".")
 	boardtest.WantPage(t, "a made-up signature", victim.PostToken("/login", form, expires+".AAAA"), http.StatusForbidden,
 		"This form could not be accepted")
 	later, _ := strconv.ParseInt(expires, 10, 64)
@@ -73,15 +74,6 @@ func TestVisitorTokenIsBoundToItsBrowser(t *testing.T) {
 		http.StatusForbidden, "This form could not be accepted")
 
 	boardtest.WantStatus(t, "the browser's own token", victim.PostToken("/login", form, own), http.StatusSeeOther)
-}
-
-func splitToken(token string) (expires, mac string, ok bool) {
-	for i := range token {
-		if token[i] == '.' {
-			return token[:i], token[i+1:], true
-		}
-	}
-	return token, "", false
 }
 
 // Sessions a client address can make the board store are limited: a
