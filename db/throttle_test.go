@@ -10,7 +10,7 @@ import (
 	"board/models"
 )
 
-// Throttle over a real SQLite file: its two steps (retryAfter and fail),
+// Throttle over a real SQLite file: its two steps (retryAfter and count),
 // Begin and Succeeded, the sliding window on the test clock, independent
 // keys, and limits that outlive the process.
 
@@ -39,7 +39,7 @@ func fail(t *testing.T, th *throttle, keys ...models.ThrottleKey) {
 	t.Helper()
 	ctx := context.Background()
 	err := th.db.withTx(ctx, func(tx *sql.Tx) error {
-		_, err := th.fail(ctx, tx, th.now(), keys)
+		_, err := th.count(ctx, tx, th.now(), keys)
 		return err
 	})
 	if err != nil {
