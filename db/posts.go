@@ -12,7 +12,7 @@ type posts struct{ store }
 
 // The comment count is a correlated subquery over comments_post_idx, so a page
 // of posts costs one query, not one per post.
-const postSelect = `SELECT p.id, coalesce(p.author_id, 0), coalesce(u.display_name, ''), p.title, p.body,
+const postSelect = `SELECT p.id, coalesce(p.author_id, 0), coalesce(u.display_name, ''), coalesce(u.role = 'admin', FALSE), p.title, p.body,
 	p.created_at, p.updated_at, p.hidden_at, p.hidden_reason,
 	(SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.hidden_at IS NULL)
 	FROM posts p LEFT JOIN users u ON u.id = p.author_id`
@@ -21,7 +21,7 @@ func scanPost(row scanner) (*models.Post, error) {
 	var p models.Post
 	var created, updated string
 	var hidden sql.NullString
-	err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorName, &p.Title, &p.Body, &created, &updated, &hidden, &p.HiddenReason, &p.CommentCount)
+	err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorName, &p.AuthorAdmin, &p.Title, &p.Body, &created, &updated, &hidden, &p.HiddenReason, &p.CommentCount)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, models.ErrNotFound
 	}
@@ -36,7 +36,10 @@ func (s *posts) Create(ctx context.Context, authorID int64, title, body string) 
 	now := s.nowText()
 	var id int64
 	err := s.db.writer().QueryRowContext(ctx, `INSERT INTO posts (author_id, title, body, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $4) RETURNING id`, authorID, title, body, now).Scan(&id)
+		SELECT $1, $2, $3, $4, $4 WHERE `+activeActor("$1", false)+` RETURNING id`, authorID, title, body, now).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, models.ErrRefusedAtWrite
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -78,25 +81,32 @@ func (s *posts) List(ctx context.Context, f models.PostListFilter, before int64,
 	return page, nil
 }
 
-func (s *posts) Update(ctx context.Context, id int64, title, body string) error {
-	return s.execOne(ctx, `UPDATE posts SET title = $1, body = $2, updated_at = $3 WHERE id = $4`, title, body, s.nowText(), id)
+func (s *posts) Update(ctx context.Context, id, authorID int64, title, body string) error {
+	return s.execAuthorized(ctx, nil, "posts", id, `UPDATE posts SET title = $1, body = $2, updated_at = $3
+		WHERE id = $4 AND author_id = $5 AND `+activeActor("$5", false), title, body, s.nowText(), id, authorID)
 }
 
-func (s *posts) Delete(ctx context.Context, id int64) error {
-	return s.execOne(ctx, `DELETE FROM posts WHERE id = $1`, id)
+func (s *posts) Delete(ctx context.Context, id, authorID int64) error {
+	return s.execAuthorized(ctx, nil, "posts", id, `DELETE FROM posts WHERE id = $1 AND author_id = $2 AND `+activeActor("$2", false),
+		id, authorID)
 }
 
 func (s *posts) SetHidden(ctx context.Context, id int64, hidden bool, reason string, by models.Actor) error {
 	return s.setHidden(ctx, "posts", "post", id, hidden, reason, by)
 }
 
-// setHidden is hide/restore for posts and comments, which share the columns.
+// setHidden is hide/restore for posts and comments, which share the
+// columns; by must still be an active admin when it is written.
 func (s store) setHidden(ctx context.Context, table, targetType string, id int64, hidden bool, reason string, by models.Actor) error {
+	e := event(models.HiddenKind(targetType, hidden), by, targetType, id, "")
 	if !hidden {
-		return s.execOneAudited(ctx, event(models.HiddenKind(targetType, false), by, targetType, id, ""),
-			`UPDATE `+table+` SET hidden_at = NULL, hidden_reason = '', hidden_by = NULL WHERE id = $1`, id)
+		guard, args := adminGuard(by, 2, false)
+		return s.execAuthorized(ctx, &e, table, id,
+			`UPDATE `+table+` SET hidden_at = NULL, hidden_reason = '', hidden_by = NULL WHERE id = $1`+guard, append([]any{id}, args...)...)
 	}
-	return s.execOneAudited(ctx, event(models.HiddenKind(targetType, true), by, targetType, id, reason),
-		`UPDATE `+table+` SET hidden_at = $1, hidden_reason = $2, hidden_by = $3 WHERE id = $4`,
-		s.nowText(), reason, nullID(by.UserID), id)
+	e.Detail = reason
+	guard, args := adminGuard(by, 5, false)
+	return s.execAuthorized(ctx, &e, table, id,
+		`UPDATE `+table+` SET hidden_at = $1, hidden_reason = $2, hidden_by = $3 WHERE id = $4`+guard,
+		append([]any{s.nowText(), reason, nullID(by.UserID), id}, args...)...)
 }

@@ -367,8 +367,12 @@ func TestSessionEndAllKeepsOne(t *testing.T) {
 		t.Errorf("audit after EndAll: %+v, want sessions_ended about ann with the reason", last)
 	}
 
-	// An admin ends them all.
-	n, err = e.SessionIndex.EndAll(ctx, ann.ID, "", "ended by an admin", models.Actor{UserID: bob.ID, ClientIP: "192.0.2.5"})
+	// A member may not end someone else's sessions; an admin ends them all.
+	if _, err := e.SessionIndex.EndAll(ctx, ann.ID, "", "not mine to end", models.Actor{UserID: bob.ID}); !errors.Is(err, models.ErrRefusedAtWrite) {
+		t.Errorf("bob, a member, ending ann's sessions: %v, want ErrRefusedAtWrite", err)
+	}
+	boss := e.user(t, "Boss", models.RoleAdmin)
+	n, err = e.SessionIndex.EndAll(ctx, ann.ID, "", "ended by an admin", models.Actor{UserID: boss.ID, ClientIP: "192.0.2.5"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,16 @@ func (s *sessionIndex) Revoke(ctx context.Context, userID, sessionID int64, by m
 func (s *sessionIndex) EndAll(ctx context.Context, userID int64, keep, why string, by models.Actor) (int, error) {
 	var n int
 	err := s.db.withTx(ctx, func(tx *tx) error {
+		// Ending someone else's sessions is an admin's action: recheck it.
+		if by.UserID != 0 && by.UserID != userID {
+			var admin bool
+			if err := tx.QueryRowContext(ctx, `SELECT `+activeActor("$1", true), by.UserID).Scan(&admin); err != nil {
+				return err
+			}
+			if !admin {
+				return models.ErrRefusedAtWrite
+			}
+		}
 		var err error
 		if n, err = s.endSessionsTx(ctx, tx, userID, keep); err != nil {
 			return err

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,8 @@ func NewStores(d *DB, now func() time.Time, throttleWindow time.Duration) *model
 		SessionIndex: &sessionIndex{s},
 		Throttle:     &throttle{store: s, window: throttleWindow},
 		Audit:        &audit{s},
+		Secrets:      &secrets{store: s, cache: map[string][]byte{}},
+		Notices:      &notices{s},
 	}
 }
 
@@ -119,3 +122,63 @@ func event(kind models.AuditKind, by models.Actor, targetType string, targetID i
 
 // placeholder is the n-th query parameter, for queries built from parts.
 func placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+// activeActor is the SQL condition that the user named by param is an
+// active (unsuspended) member, or with admin an active admin: authorization
+// checked again inside the write itself.
+func activeActor(param string, admin bool) string {
+	cond := `EXISTS (SELECT 1 FROM users actor WHERE actor.id = ` + param + ` AND actor.suspended_at IS NULL`
+	if admin {
+		cond += ` AND actor.role = 'admin'`
+	}
+	return cond + `)`
+}
+
+// adminGuard is the condition (and its argument, as parameter n) that by is
+// still an active admin, and when the target is a user, not by themselves.
+// by.UserID 0 is the operator's command line, which needs no check.
+func adminGuard(by models.Actor, n int, targetIsUser bool) (string, []any) {
+	if by.UserID == 0 {
+		return "", nil
+	}
+	p := placeholder(n)
+	cond := ` AND ` + activeActor(p, true)
+	if targetIsUser {
+		cond += ` AND id <> ` + p
+	}
+	return cond, []any{by.UserID}
+}
+
+// execAuthorizedTx runs a write on one row of table whose WHERE also checks
+// the actor. If it changes nothing, a missing row is ErrNotFound and a
+// refused actor models.ErrRefusedAtWrite.
+func execAuthorizedTx(ctx context.Context, tx *tx, table string, id int64, query string, args ...any) error {
+	err := execOneTx(ctx, tx, query, args...)
+	if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	return missingOrRefused(ctx, tx, table, id)
+}
+
+// missingOrRefused explains a write that matched no row.
+func missingOrRefused(ctx context.Context, tx *tx, table string, id int64) error {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return models.ErrRefusedAtWrite
+	}
+	return models.ErrNotFound
+}
+
+// execAuthorized is execAuthorizedTx in its own transaction, optionally
+// recording e with the change.
+func (s store) execAuthorized(ctx context.Context, e *models.AuditEvent, table string, id int64, query string, args ...any) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
+		if err := execAuthorizedTx(ctx, tx, table, id, query, args...); err != nil || e == nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, *e)
+	})
+}

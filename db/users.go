@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 
 	"board/models"
 )
@@ -95,15 +96,20 @@ func (s *users) List(ctx context.Context, limit int) ([]*models.User, error) {
 	return scanAll(ctx, s.db.reader(), scanUser, `SELECT `+userColumns+` FROM users ORDER BY id DESC LIMIT $1`, limit)
 }
 
-// execOneEndingSessions changes one user row, ends all their sessions and
-// records e, atomically: suspension and role changes must take effect at once.
-func (s *users) execOneEndingSessions(ctx context.Context, id int64, e models.AuditEvent, query string, args ...any) error {
+// manageTx changes one user row on an admin's behalf, rechecking inside
+// the transaction that by is still an active admin other than the target,
+// and records e; with endSessions it also ends all their sessions, so a
+// suspension or role change takes effect at once.
+func (s *users) manageTx(ctx context.Context, id int64, by models.Actor, endSessions bool, e models.AuditEvent, query string, args ...any) error {
+	guard, extra := adminGuard(by, len(args)+1, true)
 	return s.db.withTx(ctx, func(tx *tx) error {
-		if err := execOneTx(ctx, tx, query, args...); err != nil {
+		if err := execAuthorizedTx(ctx, tx, "users", id, query+guard, append(args, extra...)...); err != nil {
 			return err
 		}
-		if _, err := s.endSessionsTx(ctx, tx, id, ""); err != nil {
-			return err
+		if endSessions {
+			if _, err := s.endSessionsTx(ctx, tx, id, ""); err != nil {
+				return err
+			}
 		}
 		return s.recordTx(ctx, tx, e)
 	})
@@ -111,10 +117,10 @@ func (s *users) execOneEndingSessions(ctx context.Context, id int64, e models.Au
 
 func (s *users) SetSuspended(ctx context.Context, id int64, suspended bool, reason string, by models.Actor) error {
 	if !suspended {
-		return s.execOneAudited(ctx, event(models.AuditUserReinstated, by, "user", id, ""),
+		return s.manageTx(ctx, id, by, false, event(models.AuditUserReinstated, by, "user", id, ""),
 			`UPDATE users SET suspended_at = NULL, suspend_reason = '' WHERE id = $1`, id)
 	}
-	return s.execOneEndingSessions(ctx, id, event(models.AuditUserSuspended, by, "user", id, reason),
+	return s.manageTx(ctx, id, by, true, event(models.AuditUserSuspended, by, "user", id, reason),
 		`UPDATE users SET suspended_at = $1, suspend_reason = $2 WHERE id = $3`, s.nowText(), reason, id)
 }
 
@@ -123,7 +129,30 @@ func (s *users) SetRole(ctx context.Context, id int64, role models.Role, by mode
 	if role == models.RoleAdmin {
 		kind = models.AuditRoleGranted
 	}
-	return s.execOneEndingSessions(ctx, id, event(kind, by, "user", id, ""), `UPDATE users SET role = $1 WHERE id = $2`, role, id)
+	return s.manageTx(ctx, id, by, true, event(kind, by, "user", id, ""), `UPDATE users SET role = $1 WHERE id = $2`, role, id)
+}
+
+// ReleaseEmail gives the account a placeholder address under the reserved
+// .invalid domain (RFC 2606), unique by id, which no one can receive mail at.
+func (s *users) ReleaseEmail(ctx context.Context, id int64, by models.Actor) (string, error) {
+	var old string
+	released := "released-" + strconv.FormatInt(id, 10) + "@address.invalid"
+	err := s.db.withTx(ctx, func(tx *tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT email FROM users WHERE id = $1`, id).Scan(&old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return models.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		guard, extra := adminGuard(by, 3, true)
+		if err := execAuthorizedTx(ctx, tx, "users", id,
+			`UPDATE users SET email = $1 WHERE id = $2 AND email_verified = FALSE`+guard, append([]any{released, id}, extra...)...); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, event(models.AuditEmailReleased, by, "user", id, old))
+	})
+	return released, err
 }
 
 func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession string, by models.Actor) (int, error) {

@@ -36,7 +36,11 @@ func (h *Handlers) renderAccount(c echo.Context, status int, forms views.Account
 	if forms.Profile.Email == "" && forms.Profile.DisplayName == "" {
 		forms.Profile.Email, forms.Profile.DisplayName = u.Email, u.DisplayName
 	}
-	v := views.AccountView{User: u, Identities: ids, Labels: map[string]string{}, Forms: forms,
+	notice, err := h.Notices.Open(ctx, u.ID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	v := views.AccountView{User: u, Identities: ids, Labels: map[string]string{}, Forms: forms, SignInNotice: notice,
 		Sessions: sessions, CurrentSession: h.sessions.currentHash(ctx), Reauthenticated: h.sessions.reauthenticated(ctx)}
 	linked := map[string]bool{}
 	for _, id := range ids {
@@ -64,7 +68,8 @@ func (h *Handlers) confirmIdentity(c echo.Context) (string, error) {
 		}
 		return "Confirm it is you first: use a connected provider's \"Confirm with …\" button on this page, then try again within 5 minutes.", nil
 	}
-	err := h.Auth.ConfirmPassword(c.Request().Context(), u, c.Request().PostFormValue("current_password"), actor(c))
+	ctx := c.Request().Context()
+	err := h.Auth.ConfirmPassword(ctx, u, c.Request().PostFormValue("current_password"), h.sessions.currentHash(ctx), actor(c))
 	if errors.Is(err, auth.ErrWrongPassword) {
 		return "Your current password is not correct.", nil
 	}
@@ -198,6 +203,20 @@ func (h *Handlers) deleteAccount(c echo.Context) error {
 	c.Set(ctxUser, nil)
 	h.flash(c, "Your account is deleted. Goodbye.")
 	return seeOther(c, "/")
+}
+
+// dismissNotice (POST /account/notices/:id/dismiss) closes the member's
+// sign-in notice; later failures start a new one.
+func (h *Handlers) dismissNotice(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.Notices.Dismiss(c.Request().Context(), viewer(c).ID, id); err != nil {
+		return err
+	}
+	h.flash(c, "Notice dismissed.")
+	return seeOther(c, "/account")
 }
 
 func plural(n int, one, many string) string {

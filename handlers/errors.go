@@ -27,6 +27,8 @@ func (e *pageError) Error() string { return e.Heading }
 var (
 	errCSRF = &pageError{http.StatusForbidden, "Request check failed (CSRF)", "This form could not be accepted",
 		"The form did not carry a valid security token for your session. It may be from an old tab, another site, or a session that has since ended. Nothing was changed. Go back, reload the page and try again."}
+	errCrossSite = &pageError{http.StatusForbidden, "Cross-site request refused", "This request came from another site",
+		"Your browser says this form was sent from another website, and the board only accepts changes sent from its own pages. Nothing was changed. If you meant to do this, open the board directly and try again."}
 	errNoSuchPage = &pageError{http.StatusNotFound, "Not found", "Page not found",
 		"There is nothing at this address. It may have been deleted, or the link is wrong."}
 )

@@ -25,6 +25,9 @@ type Deps struct {
 	Logger       *slog.Logger
 	// Social are the configured "Sign in with …" providers, in button order.
 	Social []social.Provider
+	// BaseURL is the board's public URL ("" in tests that need none): its
+	// origin is trusted for cross-origin checks behind a proxy.
+	BaseURL string
 	// HTTPS turns on Secure __Host- cookies and HSTS; it is true when the
 	// base URL is https.
 	HTTPS bool
@@ -55,7 +58,8 @@ func New(d Deps) *echo.Echo {
 	if d.Stores == nil || d.Auth == nil || d.SessionStore == nil || d.Logger == nil {
 		panic("handlers.New: Deps.Stores, Auth, SessionStore and Logger are required")
 	}
-	h := &Handlers{Deps: d, Stores: d.Stores, sessions: newSessions(d.SessionStore, d.HTTPS, d.Stores.SessionIndex, d.Now)}
+	d.Logger = slog.New(redacting{d.Logger.Handler()})
+	h := &Handlers{Deps: d, Stores: d.Stores, sessions: newSessions(d.SessionStore, d.HTTPS, d.Stores, d.Now)}
 	h.sessions.logErr = func(c echo.Context, msg string, err error) {
 		h.Logger.Error(msg, "id", c.Get(ctxRequestID), "err", err)
 	}

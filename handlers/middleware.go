@@ -20,6 +20,7 @@ const (
 	ctxSignedOut     = "signed_out_reason"
 	ctxRequestID     = "request_id"
 	ctxSessionLoaded = "session_loaded"
+	ctxVisitor       = "visitor_nonce" // a visitor cookie set during this request
 )
 
 // observe gives each request an id and writes one structured log line for
@@ -101,7 +102,7 @@ func (h *Handlers) currentUser(next echo.HandlerFunc) echo.HandlerFunc {
 			err = h.endSession(c, "Your account no longer exists.")
 		case err != nil || u == nil:
 		case u.IsSuspended():
-			err = h.endSession(c, "Your account was suspended by an admin, so your session has ended.")
+			err = h.endSession(c, "Your account was suspended by an admin, so your session has ended. Reason given: "+u.SuspendReason+".")
 		case !live:
 			// Even if scs still has the session (a request in flight re-saved
 			// it), without its index row it is over.
@@ -155,10 +156,37 @@ func (h *Handlers) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		if got == "" {
 			got = c.Request().PostFormValue("_csrf")
 		}
-		if !h.sessions.csrfValid(c.Request().Context(), got) {
+		if !h.sessions.csrfValid(c, got) {
+			// A session that just ended (suspension, revocation) explains
+			// itself: the form is stale because of that, not a forgery.
+			if _, ended := c.Get(ctxSignedOut).(string); ended {
+				return models.CanReadBoard(nil).Err()
+			}
 			return errCSRF
 		}
 		return next(c)
+	}
+}
+
+// crossOrigin refuses unsafe requests the browser marks as cross-site
+// (Sec-Fetch-Site, or an Origin that is neither this host nor the base
+// URL's), before any session is loaded: defence in depth behind the CSRF
+// token. Requests without those headers (old browsers, scripts) pass on to
+// the token check.
+func (h *Handlers) crossOrigin() echo.MiddlewareFunc {
+	cop := http.NewCrossOriginProtection()
+	if h.BaseURL != "" {
+		if err := cop.AddTrustedOrigin(h.BaseURL); err != nil {
+			panic("handlers.New: Deps.BaseURL: " + err.Error())
+		}
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if cop.Check(c.Request()) != nil {
+				return errCrossSite
+			}
+			return next(c)
+		}
 	}
 }
 

@@ -20,7 +20,8 @@ func (h *Handlers) routes(e *echo.Echo) {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/static/*", echo.WrapHandler(staticHandler(static.Files)))
 
-	public := e.Group("", h.sessions.load, h.currentUser, h.csrf)
+	crossOrigin := h.crossOrigin()
+	public := e.Group("", crossOrigin, h.sessions.load, h.currentUser, h.csrf)
 	public.GET("/", h.landing)
 	public.GET("/register", h.registerForm)
 	public.POST("/register", h.register)
@@ -31,7 +32,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 
 	// Everything below needs a signed-in member: authentication is settled
 	// before CSRF or any handler runs, and each handler still asks the policy.
-	g := e.Group("", h.sessions.load, h.currentUser, h.requireMember, h.csrf)
+	g := e.Group("", crossOrigin, h.sessions.load, h.currentUser, h.requireMember, h.csrf)
 	g.POST("/logout", h.logout)
 	g.GET("/account", h.account)
 	g.POST("/account/identities/:provider/link", h.startLink)
@@ -42,6 +43,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.POST("/account/sessions/:id/revoke", h.revokeSession)
 	g.POST("/account/sessions/end-others", h.endOtherSessions)
 	g.POST("/account/delete", h.deleteAccount)
+	g.POST("/account/notices/:id/dismiss", h.dismissNotice)
 
 	g.GET("/posts", h.listPosts)
 	g.GET("/posts/new", h.newPost)
@@ -63,6 +65,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.POST("/admin/users/:id/suspend", h.suspendUser)
 	g.POST("/admin/users/:id/reinstate", h.reinstateUser)
 	g.POST("/admin/users/:id/role", h.setRole)
+	g.POST("/admin/users/:id/release-email", h.releaseEmail)
 	g.GET("/admin/users/:id", h.adminUser)
 	g.POST("/admin/users/:id/sessions/end", h.adminEndSessions)
 }

@@ -103,7 +103,7 @@ func (h *Handlers) startOAuth(c echo.Context, pending oauthPending) error {
 	if err != nil {
 		return h.providerFailed(c, p, err)
 	}
-	if err := h.sessions.putPending(c.Request().Context(), p.Name(), pending); err != nil {
+	if err := h.sessions.putPending(c.Request().Context(), p.Name(), pending, c.RealIP()); err != nil {
 		return err
 	}
 	return seeOther(c, target)

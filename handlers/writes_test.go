@@ -30,6 +30,19 @@ func TestPageViewsWriteNothing(t *testing.T) {
 		t.Errorf("%d page views by a signed-in member wrote %d rows, want 0", 5*len(pages), n)
 	}
 
+	// Nor do a visitor's: they get no session until they need one.
+	visitor := b.Client(t)
+	boardtest.WantStatus(t, "a first visit", visitor.Get("/login"), 200) // makes the server's signing key, once
+	before = b.Writes(t)
+	for range 5 {
+		for _, path := range []string{"/", "/login", "/register", "/posts", "/no-such-page"} {
+			visitor.Get(path)
+		}
+	}
+	if n := b.Writes(t) - before; n != 0 {
+		t.Errorf("25 page views by a visitor wrote %d rows, want 0", n)
+	}
+
 	// A minute later the first view notes the session's use, once.
 	b.Clock.Advance(time.Minute + time.Second)
 	before = b.Writes(t)

@@ -35,6 +35,7 @@ const (
 	AuditNameChanged      AuditKind = "display_name_changed"
 	AuditAccountDeleted   AuditKind = "account_deleted"
 	AuditReauthFailed     AuditKind = "reauth_failed"
+	AuditEmailReleased    AuditKind = "email_released"
 )
 
 // AuditKinds lists every kind, for the admin page's filter.
@@ -42,7 +43,7 @@ func AuditKinds() []AuditKind {
 	return []AuditKind{AuditSignIn, AuditSignInFailed, AuditSignOut, AuditRegister, AuditPostHidden, AuditPostRestored,
 		AuditCommentHidden, AuditCommentRestored, AuditUserSuspended, AuditUserReinstated, AuditRoleGranted, AuditRoleRevoked,
 		AuditIdentityLinked, AuditIdentityUnlinked, AuditSessionRevoked, AuditSessionsEnded, AuditPasswordChanged,
-		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed}
+		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed, AuditEmailReleased}
 }
 
 // HiddenKind is the audit kind of hiding (or restoring) a post or comment.

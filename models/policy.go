@@ -1,6 +1,11 @@
 package models
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Every authorization rule of the board lives in this file, as pure
 // functions of who is asking and what they ask about.
@@ -185,6 +190,25 @@ func CanManageUser(actor, target *User) Decision {
 	return allow
 }
 
+// CanReleaseEmail: an admin may take an unverified address off another
+// member's account (someone registered an address that is not theirs), so
+// its real owner can use it. A verified address proved its owner: it stays.
+func CanReleaseEmail(actor, target *User) Decision {
+	if d := CanManageUser(actor, target); !d.Allowed() {
+		return d
+	}
+	if target.EmailVerified {
+		return Decision{DenyForbidden, "This address was verified by its owner, so it cannot be released."}
+	}
+	return allow
+}
+
+// ErrRefusedAtWrite is what a store answers when, inside the write's own
+// transaction, the actor no longer passes the rule the handler checked
+// (suspended, no longer an admin, not the author) a moment earlier.
+var ErrRefusedAtWrite = &Denied{Decision{DenyForbidden,
+	"By the time this was saved, your account was no longer allowed to do it (it was suspended, lost admin, or this is not yours). Nothing was changed."}}
+
 // CanSignIn: a suspended member may not start a session by any method.
 // via names the method for the explanation, e.g. "Google" ("" for a password).
 func CanSignIn(u *User, via string) Decision {
@@ -211,4 +235,99 @@ func CanRemoveSignInMethod(hasPassword bool, identities int) bool {
 // sign in and link explicitly instead.
 func MayLinkByEmail(providerVerified bool, account *User) bool {
 	return providerVerified && account.EmailVerified
+}
+
+// Limits: how often anyone may try, create or guess. Counted by the
+// throttle store over sliding windows.
+
+// Sign-in limits follow OWASP's device cookies: a browser that has signed
+// in to an account before (and holds its signed device cookie) has its own
+// allowance, so strangers failing cannot lock the member out; everyone else
+// is limited per account and address, per address, and per account with
+// growing delays, which bound guessing without a fixed lockout.
+const (
+	SignInWindow            = 15 * time.Minute
+	DeviceFailures          = 10 // per device cookie and window
+	AccountAddressFailures  = 5  // per account and client address and window
+	AddressFailures         = 20 // per client address (all accounts) and window
+	AccountFreeFailures     = 10 // per account from untrusted browsers in AccountBackoffWindow before delays start
+	AccountBackoffWindow    = 24 * time.Hour
+	AccountFirstDelay       = time.Second
+	AccountMaxDelay         = 30 * time.Minute
+	ReauthFailures          = 5  // wrong current passwords per session and window
+	RegistrationsPerAddress = 10 // per window
+	NewSessionsPerAddress   = 60 // sessions stored per client address and window
+	PostsPerWindow          = 5
+	PostsPerDay             = 50
+	CommentsPerWindow       = 20
+	CommentsPerDay          = 300
+	PostingWindow           = 10 * time.Minute
+	postingDay              = 24 * time.Hour
+)
+
+func normalizedLogin(email string) string { return strings.ToLower(Truncate(email, MaxEmail)) }
+
+// SignInKeys is what a password sign-in counts against. device is the
+// verified device cookie the browser holds for this account ("" if none).
+func SignInKeys(email, clientIP, device string) []ThrottleKey {
+	if device != "" {
+		return []ThrottleKey{{Key: "device:" + device, Limit: DeviceFailures, Window: SignInWindow}}
+	}
+	login, network := normalizedLogin(email), ClientNetwork(clientIP)
+	return []ThrottleKey{
+		{Key: "account-addr:" + login + "|" + network, Limit: AccountAddressFailures, Window: SignInWindow},
+		{Key: "addr:" + network, Limit: AddressFailures, Window: SignInWindow},
+		{Key: "account:" + login, Window: AccountBackoffWindow,
+			Free: AccountFreeFailures, Backoff: AccountFirstDelay, MaxDelay: AccountMaxDelay},
+	}
+}
+
+// SignInResets is what a successful sign-in clears: the failures of its own
+// browser, and the account's count of failures from strangers (the owner
+// got in, so the delays start over).
+func SignInResets(keys []ThrottleKey) []string {
+	var reset []string
+	for _, k := range keys {
+		if !strings.HasPrefix(k.Key, "addr:") {
+			reset = append(reset, k.Key)
+		}
+	}
+	return reset
+}
+
+// ReauthKey limits wrong current passwords on the account page per
+// session, apart from sign-in: a stranger (or a scanner holding the
+// member's own session) cannot lock the member out of signing in.
+func ReauthKey(session string) ThrottleKey {
+	return ThrottleKey{Key: "reauth:" + session, Limit: ReauthFailures, Window: SignInWindow}
+}
+
+// RegisterKey limits registrations per client address.
+func RegisterKey(clientIP string) ThrottleKey {
+	return ThrottleKey{Key: "register:" + ClientNetwork(clientIP), Limit: RegistrationsPerAddress, Window: SignInWindow}
+}
+
+// NewSessionKey limits how many sessions one client address can make the
+// board store: a visitor gets none until they sign in or start a social
+// sign-in, and nobody can fill the database with them.
+func NewSessionKey(clientIP string) ThrottleKey {
+	return ThrottleKey{Key: "new-session:" + ClientNetwork(clientIP), Limit: NewSessionsPerAddress, Window: SignInWindow}
+}
+
+// PostKeys limits how many posts one member may publish.
+func PostKeys(userID int64) []ThrottleKey {
+	return postingKeys("post", userID, PostsPerWindow, PostsPerDay)
+}
+
+// CommentKeys limits how many comments one member may write.
+func CommentKeys(userID int64) []ThrottleKey {
+	return postingKeys("comment", userID, CommentsPerWindow, CommentsPerDay)
+}
+
+func postingKeys(kind string, userID int64, perWindow, perDay int) []ThrottleKey {
+	id := strconv.FormatInt(userID, 10)
+	return []ThrottleKey{
+		{Key: kind + ":" + id, Limit: perWindow, Window: PostingWindow},
+		{Key: kind + "-day:" + id, Limit: perDay, Window: postingDay},
+	}
 }

@@ -10,4 +10,6 @@ type Stores struct {
 	SessionIndex SessionIndex
 	Throttle     Throttle
 	Audit        Audit
+	Secrets      Secrets
+	Notices      Notices
 }

@@ -53,10 +53,17 @@ type Users interface {
 	PasswordHash(ctx context.Context, id int64) (string, error)
 	// List returns users, newest first, for the admin page.
 	List(ctx context.Context, limit int) ([]*User, error)
+	// SetSuspended, SetRole and ReleaseEmail check inside their transaction
+	// that by is still an active admin other than the target (by.UserID 0 is
+	// the operator's command line): ErrRefusedAtWrite if not.
+	//
 	// SetSuspended suspends (with a reason, ending every session) or reinstates.
 	SetSuspended(ctx context.Context, id int64, suspended bool, reason string, by Actor) error
 	// SetRole grants or revokes admin and ends the user's sessions.
 	SetRole(ctx context.Context, id int64, role Role, by Actor) error
+	// ReleaseEmail takes an unverified address off an account, which keeps
+	// its content under a placeholder address it returns; audited.
+	ReleaseEmail(ctx context.Context, id int64, by Actor) (string, error)
 	// SetPassword stores a new hash and ends every session but keepSession
 	// (an index hash, "" for none); it returns how many ended.
 	SetPassword(ctx context.Context, id int64, hash, keepSession string, by Actor) (int, error)

@@ -14,6 +14,7 @@ import (
 type config struct {
 	Addr           string
 	DBPath         string
+	DBSync         string // "normal" or "full"
 	BaseURL        string
 	Demo           bool
 	TrustedProxies []*net.IPNet
@@ -49,6 +50,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	var proxies string
 	fs.StringVar(&c.Addr, "addr", env("BOARD_ADDR", "127.0.0.1:8080"), "listen address (BOARD_ADDR)")
 	fs.StringVar(&c.DBPath, "db", env("BOARD_DB", "board.db"), "SQLite database file (BOARD_DB)")
+	fs.StringVar(&c.DBSync, "db-sync", env("BOARD_DB_SYNC", "normal"), "durability of each commit: normal (survives the process dying) or full (also survives power loss; slower writes) (BOARD_DB_SYNC)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BOARD_BASE_URL", ""), "public URL of the board, e.g. https://board.example.org (BOARD_BASE_URL; default http://ADDR)")
 	fs.StringVar(&proxies, "trusted-proxies", env("BOARD_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (BOARD_TRUSTED_PROXIES)")
 	fs.StringVar(&c.Google.ID, "google-client-id", env("BOARD_GOOGLE_CLIENT_ID", ""), "Google OAuth client id (BOARD_GOOGLE_CLIENT_ID; secret from BOARD_GOOGLE_CLIENT_SECRET)")
@@ -65,6 +67,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.DBSync != "normal" && c.DBSync != "full" {
+		return nil, fmt.Errorf("BOARD_DB_SYNC must be normal or full, not %q", c.DBSync)
 	}
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {

@@ -19,8 +19,8 @@ import (
 
 // openStores opens and migrates the database and builds its stores on the
 // real clock.
-func openStores(ctx context.Context, path string) (*db.DB, *models.Stores, error) {
-	d, err := db.Open(path)
+func openStores(ctx context.Context, path string, opts ...db.Option) (*db.DB, *models.Stores, error) {
+	d, err := db.Open(path, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -46,11 +46,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
-	d, st, err := openStores(ctx, cfg.DBPath)
+	var opts []db.Option
+	if cfg.DBSync == "full" {
+		opts = append(opts, db.FullSync())
+	}
+	d, st, err := openStores(ctx, cfg.DBPath, opts...)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	if cfg.Demo {
+		// Demo mode publishes an admin's password: never on a reachable
+		// address, never into a database with real members.
+		if err := checkDemoAllowed(ctx, cfg.Addr, st); err != nil {
+			return err
+		}
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -81,6 +92,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		SessionStore:   sessionStore,
 		Social:         socialProviders(cfg, baseURL),
 		Logger:         logger,
+		BaseURL:        baseURL,
 		HTTPS:          strings.HasPrefix(baseURL, "https://"),
 		TrustedProxies: cfg.TrustedProxies,
 	})

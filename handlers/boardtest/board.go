@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
 	"board/db"
@@ -40,6 +41,12 @@ type Options struct {
 	// StandinBehind sets the stand-in's clock that far behind the board's,
 	// so the sign-ins it reports look old.
 	StandinBehind time.Duration
+	// FacebookGraphURL replaces the stand-in's Graph API for the board's
+	// Facebook client, e.g. with an address where nothing listens.
+	FacebookGraphURL string
+	// BaseURL is the board's configured public URL (handlers.Deps.BaseURL),
+	// as when it runs behind a proxy under another name.
+	BaseURL string
 }
 
 // Board is one running board. Its stores are the ones the handlers use, so
@@ -57,9 +64,10 @@ type Board struct {
 	Logs    *Logs
 	Standin *Standin // nil without Options.Social
 
-	tb  testing.TB
-	srv *httptest.Server
-	db  *db.DB
+	tb       testing.TB
+	srv      *httptest.Server
+	db       *db.DB
+	sessions scs.IterableStore
 }
 
 // New starts a board for one test; it stops when the test ends.
@@ -90,6 +98,7 @@ func New(tb testing.TB, o Options) *Board {
 	b.Stores = db.NewStores(d, b.Clock.Now, o.ThrottleWindow)
 	sessionStore, stopCleanup := d.SessionStore(0, b.Clock.Now)
 	tb.Cleanup(stopCleanup)
+	b.sessions, _ = sessionStore.(scs.IterableStore)
 	var providers []social.Provider
 	if o.Social {
 		b.Standin, providers = startStandin(tb, b.URL, b.Clock, o)
@@ -101,6 +110,7 @@ func New(tb testing.TB, o Options) *Board {
 		Logger:         slog.New(slog.NewTextHandler(b.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Social:         providers,
 		TrustedProxies: o.TrustedProxies,
+		BaseURL:        o.BaseURL,
 		Now:            b.Clock.Now,
 	})
 	srv.Config.Handler = b.Echo
@@ -122,6 +132,16 @@ func (b *Board) Stop() {
 	if err := b.db.Close(); err != nil {
 		b.tb.Fatal(err)
 	}
+}
+
+// StoredSessions is how many sessions the session store holds.
+func (b *Board) StoredSessions(t testing.TB) int {
+	t.Helper()
+	all, err := b.sessions.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(all)
 }
 
 // Client is a new browser on this board, reporting failures to t.

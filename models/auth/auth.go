@@ -8,22 +8,17 @@ package auth
 import (
 	"context"
 	"errors"
-	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
 	"board/models"
 )
 
-// Throttle limits: few failed sign-ins per account (guessing one person's
-// password), more per address (several people behind one NAT).
-const (
-	ThrottleWindow          = 15 * time.Minute
-	failuresPerAccount      = 5
-	failuresPerAddress      = 20
-	registrationsPerAddress = 10
-)
+// ThrottleWindow is the throttle store's window for keys that name none;
+// every limit is in models/policy.go.
+const ThrottleWindow = models.SignInWindow
 
 // Errors the handlers turn into pages.
 var (
@@ -65,22 +60,31 @@ func New(st *models.Stores, now func() time.Time) *Service {
 	return &Service{st: st, now: now, argonSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
-// SignIn checks a password sign-in and returns the member. Limits are
-// checked (and the attempt counted) before the password, for known and
-// unknown emails alike, so throttling reveals nothing; unknown email and
-// wrong password cost the same argon2id work and get the same error.
-func (s *Service) SignIn(ctx context.Context, email, password string, from models.Actor) (*models.User, error) {
-	keys := signInKeys(email, from.ClientIP)
+// SignIn checks a password sign-in and returns the member. devices are the
+// device cookies the browser holds: one for this account gives it its own
+// allowance of failures (models.SignInKeys). Limits are checked (and the
+// attempt counted) before the password, for known and unknown emails alike,
+// so throttling reveals nothing; unknown email and wrong password cost the
+// same argon2id work and get the same error. Failures from browsers without
+// the account's device cookie go into the member's sign-in notice.
+func (s *Service) SignIn(ctx context.Context, email, password string, devices []models.Device, from models.Actor) (*models.User, error) {
+	u, hash, err := s.st.Users.Credentials(ctx, email)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return nil, err
+	}
+	device := ""
+	for _, d := range devices {
+		if u != nil && d.UserID == u.ID {
+			device = strconv.FormatInt(d.UserID, 10) + ":" + d.ID
+		}
+	}
+	keys := models.SignInKeys(email, from.ClientIP, device)
 	attempt, wait, err := s.st.Throttle.Begin(ctx, keys...)
 	if err != nil {
 		return nil, err
 	}
 	if wait > 0 {
 		return nil, &Throttled{Wait: wait, What: "failed sign-ins"}
-	}
-	u, hash, err := s.st.Users.Credentials(ctx, email)
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return nil, err
 	}
 	ok, err := s.CheckPassword(ctx, password, hash)
 	if err != nil {
@@ -95,7 +99,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, from model
 		if models.ValidateEmail(email) == "" {
 			failed.Detail = email
 		}
-		if err := s.st.Audit.Record(ctx, failed); err != nil {
+		if err := s.st.Notices.SignInFailed(ctx, failed, device == ""); err != nil {
 			return nil, err
 		}
 		return nil, ErrBadCredentials
@@ -109,7 +113,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, from model
 		}
 		return nil, err
 	}
-	if err := s.st.Throttle.Succeeded(ctx, attempt, keys[0].Key); err != nil {
+	if err := s.st.Throttle.Succeeded(ctx, attempt, models.SignInResets(keys)...); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -123,7 +127,7 @@ func (s *Service) Register(ctx context.Context, email, displayName, password str
 	}
 	// Every attempt counts against the address: it bounds both argon2id
 	// work and probing which emails have accounts.
-	if _, wait, err := s.st.Throttle.Begin(ctx, registerKey(from.ClientIP)); err != nil {
+	if _, wait, err := s.st.Throttle.Begin(ctx, models.RegisterKey(from.ClientIP)); err != nil {
 		return nil, nil, err
 	} else if wait > 0 {
 		return nil, nil, &Throttled{Wait: wait, What: "registrations"}
@@ -199,11 +203,13 @@ func (s *Service) ConfirmIdentity(ctx context.Context, u *models.User, ext model
 }
 
 // ConfirmPassword re-authenticates a signed-in member before a sensitive
-// change. Wrong passwords count against the sign-in limits, so a stolen
-// session cannot be used to guess the password.
-func (s *Service) ConfirmPassword(ctx context.Context, u *models.User, password string, from models.Actor) error {
-	keys := signInKeys(u.Email, from.ClientIP)
-	attempt, wait, err := s.st.Throttle.Begin(ctx, keys...)
+// change. Wrong passwords are limited per session (session names it in the
+// index), apart from sign-in: a stolen session cannot guess on, and nobody
+// holding a session, even the member's own scanner, can lock the member out
+// of signing in.
+func (s *Service) ConfirmPassword(ctx context.Context, u *models.User, password, session string, from models.Actor) error {
+	key := models.ReauthKey(session)
+	attempt, wait, err := s.st.Throttle.Begin(ctx, key)
 	if err != nil {
 		return err
 	}
@@ -219,7 +225,7 @@ func (s *Service) ConfirmPassword(ctx context.Context, u *models.User, password 
 		return err
 	}
 	if ok {
-		return s.st.Throttle.Succeeded(ctx, attempt, keys[0].Key)
+		return s.st.Throttle.Succeeded(ctx, attempt, key.Key)
 	}
 	if err := s.st.Audit.Record(ctx, models.AuditEvent{ActorID: u.ID, ClientIP: from.ClientIP, Kind: models.AuditReauthFailed,
 		TargetType: "user", TargetID: u.ID}); err != nil {
@@ -268,26 +274,4 @@ func (s *Service) CheckPassword(ctx context.Context, password, hash string) (ok 
 		return false, slotErr
 	}
 	return ok, err
-}
-
-// signInKeys names what a sign-in attempt counts against: the account (by
-// the email typed, known or not) and the client network.
-func signInKeys(email, clientIP string) []models.ThrottleKey {
-	return []models.ThrottleKey{
-		{Key: "account:" + strings.ToLower(models.Truncate(email, models.MaxEmail)), Limit: failuresPerAccount},
-		{Key: "addr:" + clientNetwork(clientIP), Limit: failuresPerAddress},
-	}
-}
-
-func registerKey(clientIP string) models.ThrottleKey {
-	return models.ThrottleKey{Key: "register:" + clientNetwork(clientIP), Limit: registrationsPerAddress}
-}
-
-// clientNetwork is the client address; IPv6 clients by /64, since one host
-// usually owns the whole prefix.
-func clientNetwork(addr string) string {
-	if ip := net.ParseIP(addr); ip != nil && ip.To4() == nil {
-		addr = ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
-	}
-	return addr
 }
