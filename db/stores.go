@@ -22,6 +22,8 @@ func NewStores(d *DB, now func() time.Time, throttleWindow time.Duration) *model
 		SessionIndex: &sessionIndex{s},
 		Throttle:     &throttle{store: s, window: throttleWindow},
 		Audit:        &audit{s},
+		Outbox:       &outbox{s},
+		MailTokens:   &mailTokens{s},
 	}
 }
 

@@ -28,8 +28,22 @@ func scanUser(row scanner) (*models.User, error) {
 	return &u, nil
 }
 
-// createUserTx inserts a user and records its registration.
+// createUserTx inserts a user and records its registration, taking the
+// address from an account that holds it unverified if n says so, and
+// issuing the verification link if n has one.
 func (s store) createUserTx(ctx context.Context, tx *sql.Tx, n models.NewUser, detail string, by models.Actor) (*models.User, error) {
+	if n.TakeOver != 0 {
+		holder, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 AND email = $2`, n.TakeOver, n.Email))
+		if errors.Is(err, models.ErrNotFound) || (err == nil && !models.MayTakeOverEmail(n.EmailVerified, holder)) {
+			return nil, models.ErrConflict
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.releaseEmailTx(ctx, tx, holder, "its verified owner registered ("+detail+")", by); err != nil {
+			return nil, err
+		}
+	}
 	var hash any
 	if n.PasswordHash != "" {
 		hash = n.PasswordHash
@@ -46,7 +60,17 @@ func (s store) createUserTx(ctx context.Context, tx *sql.Tx, n models.NewUser, d
 	if by.UserID == 0 {
 		by.UserID = u.ID // someone registering acts as their new account
 	}
-	return u, s.recordTx(ctx, tx, event(models.AuditRegister, by, "user", u.ID, detail))
+	if err := s.recordTx(ctx, tx, event(models.AuditRegister, by, "user", u.ID, detail)); err != nil {
+		return nil, err
+	}
+	if n.Verification != nil {
+		v := *n.Verification
+		v.Token.UserID = u.ID
+		if err := s.issueTx(ctx, tx, v, by); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
 }
 
 func (s *users) Create(ctx context.Context, n models.NewUser, detail string, by models.Actor) (*models.User, error) {
@@ -126,14 +150,20 @@ func (s *users) SetRole(ctx context.Context, id int64, role models.Role, by mode
 	return s.execOneEndingSessions(ctx, id, event(kind, by, "user", id, ""), `UPDATE users SET role = $1 WHERE id = $2`, role, id)
 }
 
-func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession string, by models.Actor) (int, error) {
+func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession string, notice *models.Mail, by models.Actor) (int, error) {
 	var n int
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		if err := execOneTx(ctx, tx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
 			return err
 		}
 		var err error
-		if n, err = s.endSessionsTx(ctx, tx, id, keepSession); err != nil {
+		if n, err = s.newPasswordTx(ctx, tx, id, keepSession); err != nil {
+			return err
+		}
+		if notice != nil {
+			notice.UserID = id
+		}
+		if err := s.queueTx(ctx, tx, notice); err != nil {
 			return err
 		}
 		return s.recordTx(ctx, tx, event(models.AuditPasswordChanged, by, "user", id, ""))
@@ -141,26 +171,12 @@ func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession str
 	return n, err
 }
 
-func (s *users) UpdateProfile(ctx context.Context, u *models.User, email, displayName string, by models.Actor) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		err := execOneTx(ctx, tx, `UPDATE users SET email = $1, display_name = $2,
-			email_verified = CASE WHEN email = $1 THEN email_verified ELSE FALSE END WHERE id = $3`, email, displayName, u.ID)
-		if isUniqueViolation(err) {
-			return models.ErrConflict
-		}
-		if err != nil {
-			return err
-		}
-		if email != u.Email {
-			if err := s.recordTx(ctx, tx, event(models.AuditEmailChanged, by, "user", u.ID, u.Email+" -> "+email)); err != nil {
-				return err
-			}
-		}
-		if displayName != u.DisplayName {
-			return s.recordTx(ctx, tx, event(models.AuditNameChanged, by, "user", u.ID, u.DisplayName+" -> "+displayName))
-		}
+func (s *users) UpdateProfile(ctx context.Context, u *models.User, displayName string, by models.Actor) error {
+	if displayName == u.DisplayName {
 		return nil
-	})
+	}
+	return s.execOneAudited(ctx, event(models.AuditNameChanged, by, "user", u.ID, u.DisplayName+" -> "+displayName),
+		`UPDATE users SET display_name = $1 WHERE id = $2`, displayName, u.ID)
 }
 
 // Delete removes the account; its index rows and identities go with it by

@@ -49,10 +49,16 @@ func (h *Handlers) login(c echo.Context) error {
 	return seeOther(c, orDefault(form.Next, "/posts"))
 }
 
-// signIn starts a session for u, recorded and audited with how they signed in.
+// signIn starts a session for u, recorded and audited with how they
+// signed in; a sign-in from a new device or network is mailed to them.
 func (h *Handlers) signIn(c echo.Context, u *models.User, remember bool, how string) error {
+	ua := c.Request().UserAgent()
+	notice, err := h.Auth.SignInNotice(u, ua, c.RealIP())
+	if err != nil {
+		return err
+	}
 	if err := h.sessions.signIn(c.Request().Context(), u, remember, how, models.Actor{UserID: u.ID, ClientIP: c.RealIP()},
-		c.Request().UserAgent()); err != nil {
+		ua, notice); err != nil {
 		return err
 	}
 	c.Set(ctxUser, u)
@@ -110,7 +116,7 @@ func (h *Handlers) register(c echo.Context) error {
 	if err := h.signIn(c, u, false, "after registering"); err != nil {
 		return err
 	}
-	h.flash(c, "Welcome, "+u.DisplayName+". Your account is ready.")
+	h.flash(c, "Welcome, "+u.DisplayName+". Your account is ready. We sent a link to "+u.Email+": open it to confirm your address.")
 	return seeOther(c, "/posts")
 }
 

@@ -212,3 +212,24 @@ func CanRemoveSignInMethod(hasPassword bool, identities int) bool {
 func MayLinkByEmail(providerVerified bool, account *User) bool {
 	return providerVerified && account.EmailVerified
 }
+
+// MayTakeOverEmail: an account that never proved its address gives it up
+// to someone who does (a provider vouching for it, or a link mailed to it).
+// Otherwise anyone could squat a person's address by registering it first
+// and lock them out of the board for good. The squatting account keeps its
+// content and loses only the address.
+func MayTakeOverEmail(proven bool, holder *User) bool {
+	return proven && !holder.EmailVerified
+}
+
+// CanSendVerification: members ask for a new link to their own address;
+// admins may send one to any member (who perhaps lost the first).
+func CanSendVerification(actor, target *User) Decision {
+	if d, ok := member(actor, "ask for verification links"); !ok {
+		return d
+	}
+	if actor.ID != target.ID && !actor.IsAdmin() {
+		return Decision{DenyForbidden, fmt.Sprintf("You are signed in as %s, a member. Only admins may send a verification link to another member.", actor.DisplayName)}
+	}
+	return allow
+}

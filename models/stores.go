@@ -10,4 +10,6 @@ type Stores struct {
 	SessionIndex SessionIndex
 	Throttle     Throttle
 	Audit        Audit
+	Outbox       Outbox
+	MailTokens   MailTokens
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"net"
 	"time"
 )
 
@@ -23,4 +24,14 @@ type Throttle interface {
 	// Succeeded uncounts a successful attempt and forgets the failures
 	// counted against reset.
 	Succeeded(ctx context.Context, a Attempt, reset string) error
+}
+
+// ClientNetwork is what limits and "new sign-in" notices key a client
+// address on: IPv4 addresses as they are, IPv6 by /64, since one host
+// usually owns the whole prefix.
+func ClientNetwork(addr string) string {
+	if ip := net.ParseIP(addr); ip != nil && ip.To4() == nil {
+		addr = ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	}
+	return addr
 }
