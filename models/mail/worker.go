@@ -39,8 +39,8 @@ const (
 	batchSize   = 20
 	// KeepSent is how long delivered messages stay in the outbox (the demo
 	// mailbox shows them) before they are purged.
-	KeepSent    = 7 * 24 * time.Hour
-	purgeEvery  = time.Hour
+	KeepSent   = 7 * 24 * time.Hour
+	purgeEvery = time.Hour
 )
 
 // Backoff is the wait after a message's attempt-th failed attempt.
