@@ -34,12 +34,13 @@ func (u *User) IsSuspended() bool { return u != nil && u.SuspendedAt != nil }
 
 // releasedDomain marks the placeholder an account keeps after its
 // unverified address went to the address's verified owner. The email column
-// is required and unique, so the placeholder is unique too; without a dot
-// in its domain it fails ValidateEmail, so nobody can type it into a form.
-const releasedDomain = "@released.invalid"
+// is required and unique, so the placeholder is unique too. It is under
+// the reserved .invalid domain (RFC 2606), which ValidateEmail refuses, so
+// nobody can register it, type it to sign in, or receive mail there.
+const releasedDomain = "@address.invalid"
 
 // ReleasedEmail is the placeholder address of account id.
-func ReleasedEmail(id int64) string { return "account-" + strconv.FormatInt(id, 10) + releasedDomain }
+func ReleasedEmail(id int64) string { return "released-" + strconv.FormatInt(id, 10) + releasedDomain }
 
 // EmailReleased reports whether the account gave its address up to the
 // address's verified owner and has none now.
