@@ -14,15 +14,18 @@ type layerRule struct {
 	transitive bool     // forbid anywhere in the dependency tree, not only direct imports
 	forbidden  []string // import paths
 	why        string
+	except     []string // packages matching pkgs that the rule does not cover
 }
 
 var layerRules = []layerRule{
 	{"board/models/...", true, []string{"database/sql", "net/http", "github.com/labstack/echo/v4", "board/db"},
-		"models is the pure domain: stores are interfaces that db implements"},
+		"models is the pure domain: stores are interfaces that db implements", nil},
 	{"board/views", true, []string{"database/sql", "board/db"},
-		"views render what handlers hand them and never reach the database"},
+		"views render what handlers hand them and never reach the database", nil},
 	{"board/handlers/...", false, []string{"database/sql", "board/db"},
-		"handlers call stores and services; SQL lives in db"},
+		"handlers call stores and services; SQL lives in db",
+		// The test harness opens the database and builds the stores, as cmd/board does.
+		[]string{"board/handlers/boardtest"}},
 }
 
 // goList maps each package matching pattern to its imports (direct, or
@@ -65,6 +68,9 @@ func TestArchitectureLayers(t *testing.T) {
 	}
 	for _, r := range layerRules {
 		deps := goList(t, r.pkgs, r.transitive)
+		for _, p := range r.except {
+			delete(deps, p)
+		}
 		if len(deps) == 0 {
 			t.Errorf("%s matches no package", r.pkgs)
 		}

@@ -25,6 +25,8 @@ import (
 	"board/handlers/social"
 	"board/models"
 	"board/models/auth"
+	"board/models/mail"
+	"board/views"
 )
 
 // Options configures New. The zero value is the board as cmd/board serves it
@@ -40,6 +42,8 @@ type Options struct {
 	// StandinBehind sets the stand-in's clock that far behind the board's,
 	// so the sign-ins it reports look old.
 	StandinBehind time.Duration
+	// Mailbox serves /dev/mailbox, as demo mode does.
+	Mailbox bool
 }
 
 // Board is one running board. Its stores are the ones the handlers use, so
@@ -96,12 +100,13 @@ func New(tb testing.TB, o Options) *Board {
 	}
 	b.Echo = handlers.New(handlers.Deps{
 		Stores:         b.Stores,
-		Auth:           auth.New(b.Stores, b.Clock.Now),
+		Auth:           auth.New(b.Stores, mail.NewComposer(views.Letters{}, b.URL, b.Clock.Now), b.Clock.Now),
 		SessionStore:   sessionStore,
 		Logger:         slog.New(slog.NewTextHandler(b.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Social:         providers,
 		TrustedProxies: o.TrustedProxies,
 		Now:            b.Clock.Now,
+		Mailbox:        o.Mailbox,
 	})
 	srv.Config.Handler = b.Echo
 	srv.Start()
