@@ -205,6 +205,9 @@ const mailboxLimit = 100
 
 // mailbox (GET /dev/mailbox, demo mode only) shows every message written.
 func (h *Handlers) mailbox(c echo.Context) error {
+	if !h.Mailbox {
+		return errNoSuchPage
+	}
 	mails, err := h.Outbox.Recent(c.Request().Context(), mailboxLimit)
 	if err != nil {
 		return err
@@ -216,6 +219,9 @@ func (h *Handlers) mailbox(c echo.Context) error {
 // message's HTML part as a mail program would: sandboxed, with no script,
 // and with its own inline styles allowed.
 func (h *Handlers) mailboxHTML(c echo.Context) error {
+	if !h.Mailbox {
+		return errNoSuchPage
+	}
 	id, err := pathID(c)
 	if err != nil {
 		return err

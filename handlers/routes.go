@@ -36,11 +36,9 @@ func (h *Handlers) routes(e *echo.Echo) {
 	public.POST(mail.ResetPasswordPath, h.reset)
 	public.GET(mail.ConfirmEmailPath, h.confirmEmailForm)
 	public.POST(mail.ConfirmEmailPath, h.confirmEmail)
-	if h.Mailbox {
-		// Demo mode only: the mailbox stands in for every member's inbox.
-		public.GET("/dev/mailbox", h.mailbox)
-		public.GET("/dev/mailbox/:id/html", h.mailboxHTML)
-	}
+	// Demo mode only (404 otherwise): the mailbox stands in for every inbox.
+	public.GET("/dev/mailbox", h.mailbox)
+	public.GET("/dev/mailbox/:id/html", h.mailboxHTML)
 
 	// Everything below needs a signed-in member: authentication is settled
 	// before CSRF or any handler runs, and each handler still asks the policy.
