@@ -500,3 +500,20 @@ func TestDemoMailboxOnlyInDemoMode(t *testing.T) {
 	}
 	boardtest.WantStatus(t, "a message that does not exist", anyone.Get("/dev/mailbox/999/html"), http.StatusNotFound)
 }
+
+func TestAdminPageSaysWhereMailGoes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		opts boardtest.Options
+		want string
+	}{
+		{boardtest.Options{MailServer: "smtp://board@mail.example.org:587"}, "Mail is sent through smtp://board@mail.example.org:587. 0 messages are waiting"},
+		{boardtest.Options{Mailbox: true}, "Demo mode: mail is not sent anywhere."},
+		{boardtest.Options{}, "Mail is not being sent: no SMTP server is configured"},
+	} {
+		b := boardtest.New(t, tc.opts)
+		b.CreateUser(t, "ada@example.com", "Ada", adminPW, models.RoleAdmin)
+		page := b.SignedIn(t, "ada@example.com", adminPW).Get("/admin")
+		boardtest.WantPage(t, "admin page", page, http.StatusOK, tc.want)
+	}
+}

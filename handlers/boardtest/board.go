@@ -44,6 +44,8 @@ type Options struct {
 	StandinBehind time.Duration
 	// Mailbox serves /dev/mailbox, as demo mode does.
 	Mailbox bool
+	// MailServer names an SMTP server for the admin page ("": none).
+	MailServer string
 }
 
 // Board is one running board. Its stores are the ones the handlers use, so
@@ -107,6 +109,7 @@ func New(tb testing.TB, o Options) *Board {
 		TrustedProxies: o.TrustedProxies,
 		Now:            b.Clock.Now,
 		Mailbox:        o.Mailbox,
+		MailServer:     o.MailServer,
 	})
 	srv.Config.Handler = b.Echo
 	srv.Start()
