@@ -164,7 +164,6 @@ func forgot(t *testing.T, b *boardtest.Board, email string) (*boardtest.Response
 	return res, time.Since(start)
 }
 
-
 // The answer to a reset request tells nothing about the account: the same
 // page and status for an account with a password, one without, and no
 // account at all, and never sooner than auth.ResetAnswerTime.
