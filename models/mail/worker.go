@@ -37,9 +37,9 @@ const (
 	lease       = 2 * time.Minute
 	sendTimeout = time.Minute
 	batchSize   = 20
-	// KeepSent is how long delivered messages stay in the outbox (the demo
+	// keepSent is how long delivered messages stay in the outbox (the demo
 	// mailbox shows them) before they are purged.
-	KeepSent   = 7 * 24 * time.Hour
+	keepSent   = 7 * 24 * time.Hour
 	purgeEvery = time.Hour
 )
 
@@ -87,7 +87,7 @@ func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 // so a shutdown does not leave a sent message looking unsent.
 func (w *Worker) SendDue(ctx context.Context) (int, error) {
 	if now := w.now(); now.Sub(w.lastPurge) >= purgeEvery {
-		if _, err := w.outbox.Purge(ctx, now.Add(-KeepSent)); err != nil {
+		if _, err := w.outbox.Purge(ctx, now.Add(-keepSent)); err != nil {
 			return 0, err
 		}
 		w.lastPurge = now
