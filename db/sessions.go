@@ -31,8 +31,33 @@ func (s *sessionIndex) Record(ctx context.Context, n models.NewSession) error {
 		if err != nil || n.SignIn == "" {
 			return err
 		}
+		if isNew, err := s.noteSourceTx(ctx, tx, n.UserID, n.UserAgent, n.ClientIP); err != nil {
+			return err
+		} else if isNew && n.NewSourceNotice != nil {
+			n.NewSourceNotice.UserID = n.UserID
+			if err := s.queueTx(ctx, tx, n.NewSourceNotice); err != nil {
+				return err
+			}
+		}
 		return s.recordTx(ctx, tx, event(models.AuditSignIn, models.Actor{UserID: n.UserID, ClientIP: n.ClientIP}, "user", n.UserID, n.SignIn))
 	})
+}
+
+// noteSourceTx remembers the device and network of a sign-in and reports
+// whether either is new to an account that has signed in before.
+func (s *sessionIndex) noteSourceTx(ctx context.Context, tx *tx, userID int64, userAgent, clientIP string) (bool, error) {
+	var known int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sign_in_sources WHERE user_id = $1`, userID).Scan(&known); err != nil {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO sign_in_sources (user_id, kind, value, first_seen_at)
+		VALUES ($1, 'device', $2, $4), ($1, 'network', $3, $4) ON CONFLICT DO NOTHING`,
+		userID, models.Truncate(userAgent, maxUserAgent), models.ClientNetwork(clientIP), s.nowText())
+	if err != nil {
+		return false, err
+	}
+	added, err := res.RowsAffected()
+	return known > 0 && added > 0, err
 }
 
 func (s *sessionIndex) Resolve(ctx context.Context, hash string, userID int64, clientIP string, idleUntil time.Time) (*models.User, bool, error) {
@@ -104,7 +129,9 @@ func (s *sessionIndex) EndAll(ctx context.Context, userID int64, keep, why strin
 }
 
 // endSessionsTx ends a user's sessions but keep's (an index hash, "" for
-// none) by removing their index rows, and returns how many were live.
+// none) by removing their index rows, and returns how many were live. It
+// is the one place that ends every way in, for password changes, resets,
+// suspensions and role changes: token families are to end here too.
 func (s store) endSessionsTx(ctx context.Context, tx *tx, userID int64, keep string) (int, error) {
 	var live int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM user_sessions WHERE user_id = $1 AND session_hash != $2 AND expires_at > $3`,

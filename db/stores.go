@@ -25,6 +25,8 @@ func NewStores(d *DB, now func() time.Time, throttleWindow time.Duration) *model
 		Audit:        &audit{s},
 		Secrets:      &secrets{store: s, cache: map[string][]byte{}},
 		Notices:      &notices{s},
+		Outbox:       &outbox{s},
+		MailTokens:   &mailTokens{s},
 	}
 }
 

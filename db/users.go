@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 
 	"board/models"
 )
@@ -29,8 +28,22 @@ func scanUser(row scanner) (*models.User, error) {
 	return &u, nil
 }
 
-// createUserTx inserts a user and records its registration.
+// createUserTx inserts a user and records its registration, taking the
+// address from an account that holds it unverified if n says so, and
+// issuing the verification link if n has one.
 func (s store) createUserTx(ctx context.Context, tx *tx, n models.NewUser, detail string, by models.Actor) (*models.User, error) {
+	if n.TakeOver != 0 {
+		holder, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 AND email = $2`, n.TakeOver, n.Email))
+		if errors.Is(err, models.ErrNotFound) || (err == nil && !models.MayTakeOverEmail(n.EmailVerified, holder)) {
+			return nil, models.ErrConflict
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.releaseEmailTx(ctx, tx, holder, "its verified owner registered ("+detail+")", by); err != nil {
+			return nil, err
+		}
+	}
 	var hash any
 	if n.PasswordHash != "" {
 		hash = n.PasswordHash
@@ -47,7 +60,17 @@ func (s store) createUserTx(ctx context.Context, tx *tx, n models.NewUser, detai
 	if by.UserID == 0 {
 		by.UserID = u.ID // someone registering acts as their new account
 	}
-	return u, s.recordTx(ctx, tx, event(models.AuditRegister, by, "user", u.ID, detail))
+	if err := s.recordTx(ctx, tx, event(models.AuditRegister, by, "user", u.ID, detail)); err != nil {
+		return nil, err
+	}
+	if n.Verification != nil {
+		v := *n.Verification
+		v.Token.UserID = u.ID
+		if err := s.issueTx(ctx, tx, v, by); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
 }
 
 func (s *users) Create(ctx context.Context, n models.NewUser, detail string, by models.Actor) (*models.User, error) {
@@ -132,37 +155,38 @@ func (s *users) SetRole(ctx context.Context, id int64, role models.Role, by mode
 	return s.manageTx(ctx, id, by, true, event(kind, by, "user", id, ""), `UPDATE users SET role = $1 WHERE id = $2`, role, id)
 }
 
-// ReleaseEmail gives the account a placeholder address under the reserved
-// .invalid domain (RFC 2606), unique by id, which no one can receive mail at.
+// ReleaseEmail is an admin giving an unverified address up for its owner:
+// the same release as when the owner proves it (releaseEmailTx), with the
+// admin rechecked in the transaction.
 func (s *users) ReleaseEmail(ctx context.Context, id int64, by models.Actor) (string, error) {
-	var old string
-	released := "released-" + strconv.FormatInt(id, 10) + "@address.invalid"
 	err := s.db.withTx(ctx, func(tx *tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT email FROM users WHERE id = $1`, id).Scan(&old)
-		if errors.Is(err, sql.ErrNoRows) {
-			return models.ErrNotFound
+		guard, extra := adminGuard(by, 2, true)
+		holder, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`+guard, append([]any{id}, extra...)...))
+		if errors.Is(err, models.ErrNotFound) {
+			return missingOrRefused(ctx, tx, "users", id)
 		}
 		if err != nil {
 			return err
 		}
-		guard, extra := adminGuard(by, 3, true)
-		if err := execAuthorizedTx(ctx, tx, "users", id,
-			`UPDATE users SET email = $1 WHERE id = $2 AND email_verified = FALSE`+guard, append([]any{released, id}, extra...)...); err != nil {
-			return err
-		}
-		return s.recordTx(ctx, tx, event(models.AuditEmailReleased, by, "user", id, old))
+		return s.releaseEmailTx(ctx, tx, holder, "released by an admin", by)
 	})
-	return released, err
+	return models.ReleasedEmail(id), err
 }
 
-func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession string, by models.Actor) (int, error) {
+func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession string, notice *models.Mail, by models.Actor) (int, error) {
 	var n int
 	err := s.db.withTx(ctx, func(tx *tx) error {
 		if err := execOneTx(ctx, tx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
 			return err
 		}
 		var err error
-		if n, err = s.endSessionsTx(ctx, tx, id, keepSession); err != nil {
+		if n, err = s.newPasswordTx(ctx, tx, id, keepSession); err != nil {
+			return err
+		}
+		if notice != nil {
+			notice.UserID = id
+		}
+		if err := s.queueTx(ctx, tx, notice); err != nil {
 			return err
 		}
 		return s.recordTx(ctx, tx, event(models.AuditPasswordChanged, by, "user", id, ""))
@@ -170,26 +194,12 @@ func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession str
 	return n, err
 }
 
-func (s *users) UpdateProfile(ctx context.Context, u *models.User, email, displayName string, by models.Actor) error {
-	return s.db.withTx(ctx, func(tx *tx) error {
-		err := execOneTx(ctx, tx, `UPDATE users SET email = $1, display_name = $2,
-			email_verified = CASE WHEN email = $1 THEN email_verified ELSE FALSE END WHERE id = $3`, email, displayName, u.ID)
-		if isUniqueViolation(err) {
-			return models.ErrConflict
-		}
-		if err != nil {
-			return err
-		}
-		if email != u.Email {
-			if err := s.recordTx(ctx, tx, event(models.AuditEmailChanged, by, "user", u.ID, u.Email+" -> "+email)); err != nil {
-				return err
-			}
-		}
-		if displayName != u.DisplayName {
-			return s.recordTx(ctx, tx, event(models.AuditNameChanged, by, "user", u.ID, u.DisplayName+" -> "+displayName))
-		}
+func (s *users) UpdateProfile(ctx context.Context, u *models.User, displayName string, by models.Actor) error {
+	if displayName == u.DisplayName {
 		return nil
-	})
+	}
+	return s.execOneAudited(ctx, event(models.AuditNameChanged, by, "user", u.ID, u.DisplayName+" -> "+displayName),
+		`UPDATE users SET display_name = $1 WHERE id = $2`, displayName, u.ID)
 }
 
 // Delete removes the account; its index rows and identities go with it by

@@ -35,6 +35,9 @@ func (h *Handlers) renderAccount(c echo.Context, status int, forms views.Account
 	}
 	if forms.Profile.Email == "" && forms.Profile.DisplayName == "" {
 		forms.Profile.Email, forms.Profile.DisplayName = u.Email, u.DisplayName
+		if u.EmailReleased() {
+			forms.Profile.Email = ""
+		}
 	}
 	notice, err := h.Notices.Open(ctx, u.ID)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
@@ -42,6 +45,11 @@ func (h *Handlers) renderAccount(c echo.Context, status int, forms views.Account
 	}
 	v := views.AccountView{User: u, Identities: ids, Labels: map[string]string{}, Forms: forms, SignInNotice: notice,
 		Sessions: sessions, CurrentSession: h.sessions.currentHash(ctx), Reauthenticated: h.sessions.reauthenticated(ctx)}
+	if pending, err := h.MailTokens.Pending(ctx, u.ID, models.TokenChangeEmail); err == nil {
+		v.PendingEmail = pending.Email
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
 	linked := map[string]bool{}
 	for _, id := range ids {
 		linked[id.Provider] = true
@@ -138,9 +146,12 @@ func (h *Handlers) updateProfile(c echo.Context) error {
 	if msg != "" {
 		form.Errors["current_password"] = msg
 	}
-	if len(form.Errors) == 0 {
-		err = h.Users.UpdateProfile(c.Request().Context(), u, form.Email, form.DisplayName, actor(c))
-		if errors.Is(err, models.ErrConflict) {
+	ctx := c.Request().Context()
+	newEmail := len(form.Errors) == 0 && !strings.EqualFold(form.Email, u.Email)
+	if newEmail {
+		// The address changes only once a link mailed to it is used.
+		err = h.Auth.RequestEmailChange(ctx, u, form.Email, actor(c))
+		if errors.Is(err, auth.ErrEmailTaken) {
 			form.Errors["email"] = "Another account uses this email."
 		} else if err != nil {
 			return err
@@ -149,7 +160,14 @@ func (h *Handlers) updateProfile(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return h.renderAccount(c, http.StatusUnprocessableEntity, views.AccountForms{Profile: form})
 	}
-	h.flash(c, "Your profile is saved.")
+	if err := h.Users.UpdateProfile(ctx, u, form.DisplayName, actor(c)); err != nil {
+		return err
+	}
+	saved := "Your profile is saved."
+	if newEmail {
+		saved += " We sent a link to " + form.Email + ": your address changes when you open it (within 24 hours)."
+	}
+	h.flash(c, saved)
 	return seeOther(c, "/account")
 }
 

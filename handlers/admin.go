@@ -43,8 +43,17 @@ func (h *Handlers) renderAdmin(c echo.Context, status int, f models.AuditFilter,
 	if err != nil {
 		return err
 	}
+	failed, err := h.Outbox.FailedCounts(ctx)
+	if err != nil {
+		return err
+	}
+	waiting, err := h.Outbox.Waiting(ctx)
+	if err != nil {
+		return err
+	}
 	return render(c, status, views.Admin(h.page(c, "Admin"), views.AdminView{
-		Users: users, Events: events, Filter: f, Kinds: models.AuditKinds(), Reason: reason}))
+		Users: users, Events: events, Filter: f, Kinds: models.AuditKinds(), Reason: reason,
+		Mail: views.MailStatus{Server: h.MailServer, Mailbox: h.Mailbox, Waiting: waiting, Failed: failed}}))
 }
 
 // moderationReason reads the required reason for hiding or suspending; a
@@ -221,9 +230,13 @@ func (h *Handlers) adminUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	failed, err := h.Outbox.FailedCounts(ctx)
+	if err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.AdminUser(h.page(c, target.DisplayName), views.AdminUserView{
 		Target: target, Sessions: sessions, Events: events, CanManage: models.CanManageUser(viewer(c), target).Allowed(),
-		CanReleaseEmail: models.CanReleaseEmail(viewer(c), target).Allowed()}))
+		CanReleaseEmail: models.CanReleaseEmail(viewer(c), target).Allowed(), FailedMail: failed[target.ID]}))
 }
 
 // adminEndSessions (POST /admin/users/:id/sessions/end) signs a member out everywhere.

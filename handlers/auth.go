@@ -62,10 +62,16 @@ func signInNoticeText(n *models.SignInNotice) string {
 }
 
 // signIn starts a session for u, recorded and audited with how they signed
-// in, and marks this browser as one of u's devices.
+// in, marks this browser as one of u's devices, and mails u if the device
+// or network is new to the account.
 func (h *Handlers) signIn(c echo.Context, u *models.User, remember bool, how string) error {
+	ua := c.Request().UserAgent()
+	notice, err := h.Auth.SignInNotice(u, ua, c.RealIP())
+	if err != nil {
+		return err
+	}
 	if err := h.sessions.signIn(c.Request().Context(), u, remember, how, models.Actor{UserID: u.ID, ClientIP: c.RealIP()},
-		c.Request().UserAgent()); err != nil {
+		ua, notice); err != nil {
 		return err
 	}
 	c.Set(ctxUser, u)
@@ -123,7 +129,7 @@ func (h *Handlers) register(c echo.Context) error {
 	if err := h.signIn(c, u, false, "after registering"); err != nil {
 		return err
 	}
-	h.flash(c, "Welcome, "+u.DisplayName+". Your account is ready.")
+	h.flash(c, "Welcome, "+u.DisplayName+". Your account is ready. We sent a link to "+u.Email+": open it to confirm your address.")
 	return seeOther(c, "/posts")
 }
 

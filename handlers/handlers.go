@@ -38,6 +38,12 @@ type Deps struct {
 	// Now is the board's clock, the same one the stores and the auth
 	// service were given (default time.Now).
 	Now func() time.Time
+	// MailServer names where mail is sent (without its password), for the
+	// admin page; "" means no SMTP server is configured and mail waits.
+	MailServer string
+	// Mailbox shows every message the board writes at /dev/mailbox, to
+	// anyone: demo mode only.
+	Mailbox bool
 }
 
 // Handlers holds the dependencies; its methods are the route handlers.

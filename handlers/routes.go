@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"board/models/mail"
 	"board/static"
 )
 
@@ -29,6 +30,16 @@ func (h *Handlers) routes(e *echo.Echo) {
 	public.POST("/login", h.login)
 	public.POST("/auth/:provider", h.startSignIn)
 	public.GET("/auth/:provider/callback", h.callback)
+	// Links in mail: whoever holds one may use it, signed in or not.
+	public.GET(mail.ForgotPath, h.forgotForm)
+	public.POST(mail.ForgotPath, h.forgot)
+	public.GET(mail.ResetPasswordPath, h.resetForm)
+	public.POST(mail.ResetPasswordPath, h.reset)
+	public.GET(mail.ConfirmEmailPath, h.confirmEmailForm)
+	public.POST(mail.ConfirmEmailPath, h.confirmEmail)
+	// Demo mode only (404 otherwise): the mailbox stands in for every inbox.
+	public.GET("/dev/mailbox", h.mailbox)
+	public.GET("/dev/mailbox/:id/html", h.mailboxHTML)
 
 	// Everything below needs a signed-in member: authentication is settled
 	// before CSRF or any handler runs, and each handler still asks the policy.
@@ -40,6 +51,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.POST("/account/reauth/:provider", h.startReauth)
 	g.POST("/account/password", h.changePassword)
 	g.POST("/account/profile", h.updateProfile)
+	g.POST("/account/email/verify", h.resendVerification)
 	g.POST("/account/sessions/:id/revoke", h.revokeSession)
 	g.POST("/account/sessions/end-others", h.endOtherSessions)
 	g.POST("/account/delete", h.deleteAccount)
@@ -68,4 +80,5 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.POST("/admin/users/:id/release-email", h.releaseEmail)
 	g.GET("/admin/users/:id", h.adminUser)
 	g.POST("/admin/users/:id/sessions/end", h.adminEndSessions)
+	g.POST("/admin/users/:id/verification", h.adminSendVerification)
 }

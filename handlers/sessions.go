@@ -36,6 +36,13 @@ const (
 	keyFlash       = "flash"
 	keyReauthUntil = "reauth_until" // unix seconds: sessions hold strings and int64s
 	keyPendingPfx  = "oauth:"       // + provider: a started social sign-in
+	keyLinkPfx     = "link:"        // + linkReset or linkConfirm: the hash of a mailed link's token
+)
+
+// Kinds of mailed link whose token waits in the session.
+const (
+	linkReset   = "reset"
+	linkConfirm = "confirm"
 )
 
 // sessions owns the server session: scs with the board's cookie policy, the
@@ -172,8 +179,10 @@ func (s *sessions) expiry(ctx context.Context) time.Time {
 
 // signIn starts a session for u under a fresh token (no session fixation),
 // with a fresh CSRF token, and records it in the index with the sign-in's
-// audit row. how says how the member signed in, e.g. "with password".
-func (s *sessions) signIn(ctx context.Context, u *models.User, remember bool, how string, from models.Actor, userAgent string) error {
+// audit row. how says how the member signed in, e.g. "with password";
+// notice is mailed if the device or network is new to the account.
+func (s *sessions) signIn(ctx context.Context, u *models.User, remember bool, how string, from models.Actor, userAgent string,
+	notice *models.Mail) error {
 	if err := s.admitNew(ctx, from.ClientIP); err != nil {
 		return err
 	}
@@ -181,7 +190,7 @@ func (s *sessions) signIn(ctx context.Context, u *models.User, remember bool, ho
 	if err := s.sm.Clear(ctx); err != nil {
 		return err
 	}
-	if err := s.renewToken(ctx, u.ID, how, from, userAgent); err != nil {
+	if err := s.renewToken(ctx, u.ID, how, from, userAgent, notice); err != nil {
 		return err
 	}
 	s.sm.Put(ctx, keyUserID, u.ID)
@@ -192,12 +201,12 @@ func (s *sessions) signIn(ctx context.Context, u *models.User, remember bool, ho
 // renew gives a signed-in session a new token and CSRF token on a privilege
 // change (a new password, a new way to sign in).
 func (s *sessions) renew(ctx context.Context, userID int64, from models.Actor, userAgent string) error {
-	return s.renewToken(ctx, userID, "", from, userAgent)
+	return s.renewToken(ctx, userID, "", from, userAgent, nil)
 }
 
 // renewToken keeps the index in step with a new token: the old one is
 // forgotten, the new one recorded.
-func (s *sessions) renewToken(ctx context.Context, userID int64, signIn string, from models.Actor, userAgent string) error {
+func (s *sessions) renewToken(ctx context.Context, userID int64, signIn string, from models.Actor, userAgent string, notice *models.Mail) error {
 	if err := s.index.Forget(ctx, s.currentHash(ctx)); err != nil {
 		return err
 	}
@@ -206,7 +215,7 @@ func (s *sessions) renewToken(ctx context.Context, userID int64, signIn string, 
 	}
 	s.sm.Put(ctx, keyCSRF, randomToken(32))
 	return s.index.Record(ctx, models.NewSession{Hash: s.currentHash(ctx), UserID: userID, UserAgent: userAgent,
-		ClientIP: from.ClientIP, ExpiresAt: s.expiry(ctx), SignIn: signIn})
+		ClientIP: from.ClientIP, ExpiresAt: s.expiry(ctx), SignIn: signIn, NewSourceNotice: notice})
 }
 
 // signOut ends this session everywhere: its index row and its stored data go.
@@ -365,6 +374,20 @@ func (s *sessions) takePending(ctx context.Context, provider, state string) (*oa
 	}
 	return &p, true
 }
+
+// putLinkToken keeps the hash of a mailed link's token, so the page it
+// opens can drop the token from its URL before anything renders.
+func (s *sessions) putLinkToken(ctx context.Context, kind, hash string) {
+	s.sm.Put(ctx, keyLinkPfx+kind, hash)
+}
+
+// linkToken is the hash kept by putLinkToken ("" if none).
+func (s *sessions) linkToken(ctx context.Context, kind string) string {
+	return s.sm.GetString(ctx, keyLinkPfx+kind)
+}
+
+// dropLinkToken forgets a used link.
+func (s *sessions) dropLinkToken(ctx context.Context, kind string) { s.sm.Remove(ctx, keyLinkPfx+kind) }
 
 // list is a member's live sessions, most recently used first.
 func (s *sessions) list(ctx context.Context, userID int64) ([]*models.Session, error) {

@@ -35,7 +35,14 @@ const (
 	AuditNameChanged      AuditKind = "display_name_changed"
 	AuditAccountDeleted   AuditKind = "account_deleted"
 	AuditReauthFailed     AuditKind = "reauth_failed"
-	AuditEmailReleased    AuditKind = "email_released"
+
+	AuditVerificationSent       AuditKind = "verification_sent"
+	AuditEmailVerified          AuditKind = "email_verified"
+	AuditEmailChangeRequested   AuditKind = "email_change_requested"
+	AuditEmailReleased          AuditKind = "email_released"
+	AuditPasswordResetRequested AuditKind = "password_reset_requested"
+	AuditPasswordReset          AuditKind = "password_reset"
+	AuditMailFailed             AuditKind = "mail_failed"
 )
 
 // AuditKinds lists every kind, for the admin page's filter.
@@ -43,7 +50,9 @@ func AuditKinds() []AuditKind {
 	return []AuditKind{AuditSignIn, AuditSignInFailed, AuditSignOut, AuditRegister, AuditPostHidden, AuditPostRestored,
 		AuditCommentHidden, AuditCommentRestored, AuditUserSuspended, AuditUserReinstated, AuditRoleGranted, AuditRoleRevoked,
 		AuditIdentityLinked, AuditIdentityUnlinked, AuditSessionRevoked, AuditSessionsEnded, AuditPasswordChanged,
-		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed, AuditEmailReleased}
+		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed,
+		AuditVerificationSent, AuditEmailVerified, AuditEmailChangeRequested, AuditEmailReleased, AuditPasswordResetRequested,
+		AuditPasswordReset, AuditMailFailed}
 }
 
 // HiddenKind is the audit kind of hiding (or restoring) a post or comment.

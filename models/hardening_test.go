@@ -11,6 +11,7 @@ func TestCanReleaseEmail(t *testing.T) {
 	member := &models.User{ID: 2, Role: models.RoleMember, DisplayName: "Bob"}
 	unverified := &models.User{ID: 3, Role: models.RoleMember}
 	verified := &models.User{ID: 4, Role: models.RoleMember, EmailVerified: true}
+	released := &models.User{ID: 5, Role: models.RoleMember, Email: models.ReleasedEmail(5)}
 	for _, tc := range []struct {
 		name          string
 		actor, target *models.User
@@ -21,6 +22,7 @@ func TestCanReleaseEmail(t *testing.T) {
 		{"an admin, unverified address", admin, unverified, models.Allow},
 		{"an admin, verified address", admin, verified, models.DenyForbidden},
 		{"an admin, their own address", admin, admin, models.DenyForbidden},
+		{"an admin, an address released already", admin, released, models.DenyForbidden},
 	} {
 		if got := models.CanReleaseEmail(tc.actor, tc.target); got.Outcome != tc.want {
 			t.Errorf("%s: %+v, want outcome %d", tc.name, got, tc.want)

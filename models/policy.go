@@ -200,6 +200,9 @@ func CanReleaseEmail(actor, target *User) Decision {
 	if target.EmailVerified {
 		return Decision{DenyForbidden, "This address was verified by its owner, so it cannot be released."}
 	}
+	if target.EmailReleased() {
+		return Decision{DenyForbidden, "This account's address was released already: it holds only a placeholder."}
+	}
 	return allow
 }
 
@@ -330,4 +333,25 @@ func postingKeys(kind string, userID int64, perWindow, perDay int) []ThrottleKey
 		{Key: kind + ":" + id, Limit: perWindow, Window: PostingWindow},
 		{Key: kind + "-day:" + id, Limit: perDay, Window: postingDay},
 	}
+}
+
+// MayTakeOverEmail: an account that never proved its address gives it up
+// to someone who does (a provider vouching for it, or a link mailed to it).
+// Otherwise anyone could squat a person's address by registering it first
+// and lock them out of the board for good. The squatting account keeps its
+// content and loses only the address.
+func MayTakeOverEmail(proven bool, holder *User) bool {
+	return proven && !holder.EmailVerified
+}
+
+// CanSendVerification: members ask for a new link to their own address;
+// admins may send one to any member (who perhaps lost the first).
+func CanSendVerification(actor, target *User) Decision {
+	if d, ok := member(actor, "ask for verification links"); !ok {
+		return d
+	}
+	if actor.ID != target.ID && !actor.IsAdmin() {
+		return Decision{DenyForbidden, fmt.Sprintf("You are signed in as %s, a member. Only admins may send a verification link to another member.", actor.DisplayName)}
+	}
+	return allow
 }

@@ -28,6 +28,10 @@ type NewSession struct {
 	ClientIP  string
 	ExpiresAt time.Time
 	SignIn    string
+	// NewSourceNotice, if set, is queued with a sign-in from a device (user
+	// agent) or network the account has not signed in from before. An
+	// account's first sign-in only records where it came from.
+	NewSourceNotice *Mail
 }
 
 // SessionIndex lists members' sessions so they can see and end them. A

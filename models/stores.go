@@ -12,4 +12,6 @@ type Stores struct {
 	Audit        Audit
 	Secrets      Secrets
 	Notices      Notices
+	Outbox       Outbox
+	MailTokens   MailTokens
 }

@@ -34,8 +34,9 @@ type Throttle interface {
 	Succeeded(ctx context.Context, a Attempt, reset ...string) error
 }
 
-// ClientNetwork is what limits count a client address as: the address
-// itself, or for IPv6 its /64, since one host usually owns the whole prefix.
+// ClientNetwork is what limits and "new sign-in" notices key a client
+// address on: IPv4 addresses as they are, IPv6 by /64, since one host
+// usually owns the whole prefix.
 func ClientNetwork(addr string) string {
 	if ip := net.ParseIP(addr); ip != nil && ip.To4() == nil {
 		addr = ip.Mask(net.CIDRMask(64, 128)).String() + "/64"

@@ -82,7 +82,10 @@ func ValidateEmail(email string) string {
 	addr, err := mail.ParseAddress(email)
 	// A board's members need a routable domain: "a@b" parses but cannot receive mail.
 	domain := email[strings.LastIndexByte(email, '@')+1:]
-	if err != nil || addr.Address != email || addr.Name != "" || !strings.Contains(strings.Trim(domain, "."), ".") {
+	// .invalid is reserved (RFC 2606): no mail reaches it, and the board
+	// uses it for the placeholders of addresses given up.
+	if err != nil || addr.Address != email || addr.Name != "" || !strings.Contains(strings.Trim(domain, "."), ".") ||
+		strings.HasSuffix(strings.ToLower(strings.TrimRight(domain, ".")), ".invalid") {
 		return "Enter an email address like name@example.com."
 	}
 	return ""

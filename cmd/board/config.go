@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
 	"strings"
+
+	"board/models/mail"
 )
 
 // config is the board's settings: each flag falls back to a BOARD_*
@@ -20,6 +23,9 @@ type config struct {
 	TrustedProxies []*net.IPNet
 	Google         oauthClient
 	Facebook       oauthClient
+	// SMTP is where mail goes (from BOARD_SMTP_URL only: it may hold a
+	// password); nil means nowhere yet, and mail waits in the outbox.
+	SMTP *mail.SMTPConfig
 }
 
 // oauthClient is one provider's registration. Secrets come only from the
@@ -59,6 +65,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	fs.StringVar(&c.Facebook.AuthURL, "facebook-auth-url", env("BOARD_FACEBOOK_AUTH_URL", defaultFacebookAuthURL), "Facebook authorize URL (BOARD_FACEBOOK_AUTH_URL)")
 	fs.StringVar(&c.Facebook.TokenURL, "facebook-token-url", env("BOARD_FACEBOOK_TOKEN_URL", defaultFacebookTokenURL), "Facebook token URL (BOARD_FACEBOOK_TOKEN_URL)")
 	fs.StringVar(&c.Facebook.GraphURL, "facebook-graph-url", env("BOARD_FACEBOOK_GRAPH_URL", defaultFacebookGraphURL), "Facebook Graph API base URL (BOARD_FACEBOOK_GRAPH_URL)")
+	var mailFrom string
+	fs.StringVar(&mailFrom, "mail-from", env("BOARD_MAIL_FROM", ""), "From address of the board's mail, e.g. \"Board <board@example.org>\" (BOARD_MAIL_FROM; the server from BOARD_SMTP_URL)")
 	c.Google.Secret = getenv("BOARD_GOOGLE_CLIENT_SECRET")
 	c.Facebook.Secret = getenv("BOARD_FACEBOOK_CLIENT_SECRET")
 	fs.BoolVar(&c.Demo, "demo", false, "demo mode: seed demo members and posts and start the local stand-in for Google and Facebook sign-in")
@@ -94,6 +102,16 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 			return nil, fmt.Errorf("base URL %q must look like https://board.example.org (no path)", c.BaseURL)
 		}
 		c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	}
+	if raw := getenv("BOARD_SMTP_URL"); raw != "" {
+		smtp, err := mail.ParseSMTPURL(raw)
+		if err != nil {
+			return nil, fmt.Errorf("BOARD_SMTP_URL: %w", err)
+		}
+		if smtp.From = mailFrom; smtp.From == "" {
+			return nil, errors.New("BOARD_SMTP_URL is set: set BOARD_MAIL_FROM (or -mail-from) too, e.g. \"Board <board@example.org>\"")
+		}
+		c.SMTP = &smtp
 	}
 	for name, o := range map[string]oauthClient{"GOOGLE": c.Google, "FACEBOOK": c.Facebook} {
 		if (o.ID == "") != (o.Secret == "") {

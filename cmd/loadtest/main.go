@@ -39,6 +39,8 @@ import (
 	"board/handlers"
 	"board/models"
 	"board/models/auth"
+	"board/models/mail"
+	"board/views"
 )
 
 func main() {
@@ -252,7 +254,7 @@ func startBoard(dir string, o options, out io.Writer) ([]target, func(), error) 
 		return nil, nil, err
 	}
 	sessions, stopCleanup := d.SessionStore(5*time.Minute, time.Now)
-	board := handlers.New(handlers.Deps{Stores: st, Auth: auth.New(st, time.Now), SessionStore: sessions,
+	board := handlers.New(handlers.Deps{Stores: st, Auth: auth.New(st, mail.NewComposer(views.Letters{}, "http://loadtest.invalid", time.Now), time.Now), SessionStore: sessions,
 		Logger: slog.New(slog.NewJSONHandler(logFile, nil))})
 	hello := echo.New()
 	hello.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "hello") })

@@ -26,6 +26,8 @@ import (
 	"board/handlers/social"
 	"board/models"
 	"board/models/auth"
+	"board/models/mail"
+	"board/views"
 )
 
 // Options configures New. The zero value is the board as cmd/board serves it
@@ -47,6 +49,10 @@ type Options struct {
 	// BaseURL is the board's configured public URL (handlers.Deps.BaseURL),
 	// as when it runs behind a proxy under another name.
 	BaseURL string
+	// Mailbox serves /dev/mailbox, as demo mode does.
+	Mailbox bool
+	// MailServer names an SMTP server for the admin page ("": none).
+	MailServer string
 }
 
 // Board is one running board. Its stores are the ones the handlers use, so
@@ -105,13 +111,15 @@ func New(tb testing.TB, o Options) *Board {
 	}
 	b.Echo = handlers.New(handlers.Deps{
 		Stores:         b.Stores,
-		Auth:           auth.New(b.Stores, b.Clock.Now),
+		Auth:           auth.New(b.Stores, mail.NewComposer(views.Letters{}, b.URL, b.Clock.Now), b.Clock.Now),
 		SessionStore:   sessionStore,
 		Logger:         slog.New(slog.NewTextHandler(b.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Social:         providers,
 		TrustedProxies: o.TrustedProxies,
 		BaseURL:        o.BaseURL,
 		Now:            b.Clock.Now,
+		Mailbox:        o.Mailbox,
+		MailServer:     o.MailServer,
 	})
 	srv.Config.Handler = b.Echo
 	srv.Start()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"board/models"
+	"board/models/mail"
 )
 
 // ThrottleWindow is the throttle store's window for keys that name none;
@@ -48,16 +49,18 @@ func (t *Throttled) Error() string { return "too many " + t.What }
 
 // Service runs the workflows over the board's stores.
 type Service struct {
-	st  *models.Stores
-	now func() time.Time
+	st   *models.Stores
+	mail *mail.Composer
+	now  func() time.Time
 	// argonSlots bounds concurrent argon2id runs (19 MiB each) in this
 	// process, so a burst of sign-ins queues instead of exhausting memory.
 	argonSlots chan struct{}
 }
 
-// New builds the service; now is the board's clock.
-func New(st *models.Stores, now func() time.Time) *Service {
-	return &Service{st: st, now: now, argonSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+// New builds the service; composer writes the mail its workflows send,
+// now is the board's clock.
+func New(st *models.Stores, composer *mail.Composer, now func() time.Time) *Service {
+	return &Service{st: st, mail: composer, now: now, argonSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // SignIn checks a password sign-in and returns the member. devices are the
@@ -68,9 +71,16 @@ func New(st *models.Stores, now func() time.Time) *Service {
 // same argon2id work and get the same error. Failures from browsers without
 // the account's device cookie go into the member's sign-in notice.
 func (s *Service) SignIn(ctx context.Context, email, password string, devices []models.Device, from models.Actor) (*models.User, error) {
-	u, hash, err := s.st.Users.Credentials(ctx, email)
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return nil, err
+	var u *models.User
+	var hash string
+	var err error
+	// A malformed address names no account (the placeholder of an account
+	// whose address went to its verified owner included).
+	if models.ValidateEmail(email) == "" {
+		u, hash, err = s.st.Users.Credentials(ctx, email)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
 	}
 	device := ""
 	for _, d := range devices {
@@ -141,7 +151,11 @@ func (s *Service) Register(ctx context.Context, email, displayName, password str
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.st.Users.Create(ctx, models.NewUser{Email: email, DisplayName: displayName, PasswordHash: hash}, "", from)
+	n := models.NewUser{Email: email, DisplayName: displayName, PasswordHash: hash}
+	if n.Verification, err = s.mail.Verification(&models.User{Email: email, DisplayName: displayName}, true); err != nil {
+		return nil, nil, err
+	}
+	u, err := s.st.Users.Create(ctx, n, "", from)
 	if errors.Is(err, models.ErrConflict) {
 		return nil, nil, ErrEmailTaken
 	}
@@ -151,7 +165,9 @@ func (s *Service) Register(ctx context.Context, email, displayName, password str
 // ResolveIdentity finds or creates the account for a provider identity,
 // refusing the cases where other boards were taken over: an identity is
 // keyed by (provider, subject), never by email, and is attached to an
-// existing account found by email only under models.MayLinkByEmail.
+// existing account found by email only under models.MayLinkByEmail. An
+// account squatting the address unverified gives it up to the provider's
+// vouched-for owner (models.MayTakeOverEmail), who gets a new account.
 func (s *Service) ResolveIdentity(ctx context.Context, ext models.ExternalIdentity, label string, from models.Actor) (*models.User, error) {
 	existing, err := s.st.Identities.Find(ctx, ext.Provider, ext.Subject)
 	if err == nil {
@@ -166,14 +182,11 @@ func (s *Service) ResolveIdentity(ctx context.Context, ext models.ExternalIdenti
 	account, err := s.st.Users.ByEmail(ctx, ext.Email)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		name := strings.TrimSpace(models.Truncate(ext.Name, models.MaxDisplayName))
-		if models.ValidateDisplayName(name) != "" {
-			name = strings.SplitN(ext.Email, "@", 2)[0]
-		}
-		return s.st.Identities.CreateUser(ctx, models.NewUser{Email: ext.Email, EmailVerified: ext.EmailVerified, DisplayName: name},
-			ext, from.ClientIP)
+		return s.createFor(ctx, ext, 0, from)
 	case err != nil:
 		return nil, err
+	case models.MayTakeOverEmail(ext.EmailVerified, account):
+		return s.createFor(ctx, ext, account.ID, from)
 	case account.IsSuspended():
 		return nil, models.CanSignIn(account, label).Err() // refused before anything is linked
 	case models.MayLinkByEmail(ext.EmailVerified, account):
@@ -181,6 +194,28 @@ func (s *Service) ResolveIdentity(ctx context.Context, ext models.ExternalIdenti
 		return account, err
 	}
 	return nil, ErrAccountExists
+}
+
+// createFor makes the account of a first sign-in through a provider,
+// taking the address from account takeOver if not 0. An address the
+// provider does not vouch for gets a verification link.
+func (s *Service) createFor(ctx context.Context, ext models.ExternalIdentity, takeOver int64, from models.Actor) (*models.User, error) {
+	name := strings.TrimSpace(models.Truncate(ext.Name, models.MaxDisplayName))
+	if models.ValidateDisplayName(name) != "" {
+		name = strings.SplitN(ext.Email, "@", 2)[0]
+	}
+	n := models.NewUser{Email: ext.Email, EmailVerified: ext.EmailVerified, DisplayName: name, TakeOver: takeOver}
+	if !n.EmailVerified {
+		var err error
+		if n.Verification, err = s.mail.Verification(&models.User{Email: n.Email, DisplayName: name}, true); err != nil {
+			return nil, err
+		}
+	}
+	u, err := s.st.Identities.CreateUser(ctx, n, ext, from.ClientIP)
+	if errors.Is(err, models.ErrConflict) && takeOver != 0 {
+		return nil, ErrAccountExists // the holder verified the address meanwhile
+	}
+	return u, err
 }
 
 // Link attaches a provider identity to the signed-in member's account.
@@ -235,8 +270,8 @@ func (s *Service) ConfirmPassword(ctx context.Context, u *models.User, password,
 }
 
 // SetPassword stores a new password for u (already re-authenticated and
-// checked with models.ValidatePassword) and ends every session but
-// keepSession; it returns how many ended.
+// checked with models.ValidatePassword), ends every session but
+// keepSession and tells the member by mail; it returns how many ended.
 func (s *Service) SetPassword(ctx context.Context, u *models.User, password, keepSession string, from models.Actor) (int, error) {
 	if msg := models.ValidatePassword(password); msg != "" {
 		return 0, errors.New("auth: refusing an invalid password: " + msg)
@@ -245,7 +280,11 @@ func (s *Service) SetPassword(ctx context.Context, u *models.User, password, kee
 	if err != nil {
 		return 0, err
 	}
-	return s.st.Users.SetPassword(ctx, u.ID, hash, keepSession, from)
+	notice, err := s.mail.PasswordChanged(u, false)
+	if err != nil {
+		return 0, err
+	}
+	return s.st.Users.SetPassword(ctx, u.ID, hash, keepSession, notice, from)
 }
 
 // withArgonSlot runs fn once one of the limited argon2id slots is free.

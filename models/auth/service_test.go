@@ -13,6 +13,8 @@ import (
 	"board/db"
 	"board/models"
 	"board/models/auth"
+	"board/models/mail"
+	"board/views"
 )
 
 // The auth service over a real database in t.TempDir(), on a clock that
@@ -54,7 +56,7 @@ func newEnv(t *testing.T) *env {
 	}
 	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	st := db.NewStores(d, c.Now, auth.ThrottleWindow)
-	return &env{t: t, clock: c, st: st, svc: auth.New(st, c.Now)}
+	return &env{t: t, clock: c, st: st, svc: auth.New(st, mail.NewComposer(views.Letters{}, "https://board.example.org", c.Now), c.Now)}
 }
 
 const annPassword = "ann's long enough password"
@@ -405,7 +407,8 @@ func TestResolveIdentity(t *testing.T) {
 		name                              string
 		accountVerified, providerVerified bool
 	}{
-		{"unverified account, provider-verified email", false, true},
+		// An unverified account with a provider-verified email gives the
+		// address up instead: TestResolveIdentityTakesAnUnverifiedAddress.
 		{"verified account, unverified provider email", true, false},
 		{"neither verified", false, false},
 	} {
