@@ -218,7 +218,7 @@ func TestSignInNotices(t *testing.T) {
 	fail := func(ip string, notify bool) {
 		t.Helper()
 		if err := st.Notices.SignInFailed(ctx, models.AuditEvent{Kind: models.AuditSignInFailed, TargetType: "user", TargetID: alice.ID,
-			ClientIP: ip}, notify); err != nil {
+			ClientIP: ip}, notify, nil); err != nil {
 			t.Fatal(err)
 		}
 		clock.advance(time.Minute)

@@ -9,7 +9,7 @@ import (
 
 type notices struct{ store }
 
-func (s *notices) SignInFailed(ctx context.Context, e models.AuditEvent, notify bool) error {
+func (s *notices) SignInFailed(ctx context.Context, e models.AuditEvent, notify bool, mail *models.Mail) error {
 	return s.db.withTx(ctx, func(tx *tx) error {
 		if err := s.recordTx(ctx, tx, e); err != nil {
 			return err
@@ -17,13 +17,23 @@ func (s *notices) SignInFailed(ctx context.Context, e models.AuditEvent, notify 
 		if !notify || e.TargetID == 0 {
 			return nil
 		}
+		var open bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sign_in_notices WHERE user_id = $1 AND dismissed_at IS NULL)`,
+			e.TargetID).Scan(&open); err != nil {
+			return err
+		}
 		now := s.nowText()
-		_, err := tx.ExecContext(ctx, `INSERT INTO sign_in_notices (user_id, failures, since, latest, latest_ip)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sign_in_notices (user_id, failures, since, latest, latest_ip)
 			VALUES ($1, 1, $2, $2, $3)
 			ON CONFLICT (user_id) WHERE dismissed_at IS NULL
 			DO UPDATE SET failures = sign_in_notices.failures + 1, latest = excluded.latest, latest_ip = excluded.latest_ip`,
-			e.TargetID, now, e.ClientIP)
-		return err
+			e.TargetID, now, e.ClientIP); err != nil {
+			return err
+		}
+		if open || mail == nil {
+			return nil
+		}
+		return s.queueTx(ctx, tx, mail)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,6 +81,20 @@ func TestMemberIsToldOfFailedSignIns(t *testing.T) {
 	boardtest.WantPage(t, "the page after signing in", posts, http.StatusOK, "3 failed sign-in attempts on your account", "See your account page")
 	account := alice.Get("/account")
 	boardtest.WantPage(t, "the account page", account, http.StatusOK, "3 failed sign-in attempts", "203.0.113.66")
+	// She is mailed once when the notice opens, not for her own typo nor
+	// for every guess.
+	warnings := func() []*models.Mail {
+		var out []*models.Mail
+		for _, m := range b.Mails(t, "alice@example.com") {
+			if m.Subject == "Someone failed to sign in to your account" {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	if w := warnings(); len(w) != 1 || !strings.Contains(w[0].Text, "203.0.113.66") || !strings.Contains(w[0].Text, b.URL+"/account") {
+		t.Errorf("%d warning mails after three guesses, want one naming 203.0.113.66 and linking the account page: %+v", len(w), w)
+	}
 
 	// Dismissed, it is gone; new failures start a new notice.
 	notice := b.Notices
@@ -91,6 +106,9 @@ func TestMemberIsToldOfFailedSignIns(t *testing.T) {
 	boardtest.MustNotContain(t, "account page after dismissing", alice.Get("/account").Body, `data-testid="sign-in-notice"`)
 	browserAt(t, b, "203.0.113.67").Attempt("alice@example.com", "guess-4")
 	boardtest.WantPage(t, "after a new failure", alice.Get("/account"), http.StatusOK, "1 failed sign-in attempt", "203.0.113.67")
+	if w := warnings(); len(w) != 2 || !strings.Contains(w[0].Text, "203.0.113.67") {
+		t.Errorf("%d warning mails after a failure that opened a new notice, want 2, the newest naming 203.0.113.67", len(w))
+	}
 	boardtest.MustNotContain(t, "after a new failure", alice.Get("/account").Body, "failed sign-in attempts")
 	// Bob cannot dismiss Alice's notice.
 	bob := b.SignedIn(t, "bob@example.com", bobPW)

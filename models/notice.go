@@ -21,8 +21,9 @@ type SignInNotice struct {
 type Notices interface {
 	// SignInFailed records a failed sign-in in the audit log and, when
 	// notify is set and e.TargetID names a member, adds it to that member's
-	// open notice, in one transaction.
-	SignInFailed(ctx context.Context, e AuditEvent, notify bool) error
+	// open notice, in one transaction; mail (if not nil) is queued only when
+	// this failure opens a notice, so a member hears once per notice.
+	SignInFailed(ctx context.Context, e AuditEvent, notify bool, mail *Mail) error
 	// Open returns the member's undismissed notice, or ErrNotFound.
 	Open(ctx context.Context, userID int64) (*SignInNotice, error)
 	// Dismiss closes one of the member's notices; ErrNotFound if it is not theirs.

@@ -36,6 +36,10 @@ func (Letters) ResetPassword(v mail.ResetPassword) (mail.Content, error) {
 	return letter("Reset your password", v.Board, resetPasswordLetter(v))
 }
 
+func (Letters) FailedSignIn(v mail.FailedSignIn) (mail.Content, error) {
+	return letter("Someone failed to sign in to your account", v.Board, failedSignInLetter(v))
+}
+
 func (Letters) SignInHelp(v mail.SignInHelp) (mail.Content, error) {
 	return letter("How to sign in to the board", v.Board, signInHelpLetter(v))
 }

@@ -50,6 +50,9 @@ func TestLettersTextAndHTMLSayTheSame(t *testing.T) {
 		"NewSignIn": func() (mail.Content, error) {
 			return l.NewSignIn(mail.NewSignIn{Greeting: g, UserAgent: "curl/8.5.0", Address: "192.0.2.1", When: when, SessionsURL: g.Board + "/account#sessions"})
 		},
+		"FailedSignIn": func() (mail.Content, error) {
+			return l.FailedSignIn(mail.FailedSignIn{Greeting: g, Address: "192.0.2.7", When: when, AccountURL: g.Board + "/account"})
+		},
 	}
 	if n := reflect.TypeFor[mail.Letters]().NumMethod(); n != len(letters) {
 		t.Fatalf("mail.Letters has %d kinds, the test covers %d", n, len(letters))

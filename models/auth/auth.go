@@ -109,7 +109,13 @@ func (s *Service) SignIn(ctx context.Context, email, password string, devices []
 		if models.ValidateEmail(email) == "" {
 			failed.Detail = email
 		}
-		if err := s.st.Notices.SignInFailed(ctx, failed, device == ""); err != nil {
+		var warning *models.Mail
+		if u != nil && device == "" {
+			if warning, err = s.mail.FailedSignIn(u, from.ClientIP); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.st.Notices.SignInFailed(ctx, failed, device == "", warning); err != nil {
 			return nil, err
 		}
 		return nil, ErrBadCredentials

@@ -87,6 +87,15 @@ type NewSignIn struct {
 	SessionsURL string
 }
 
+// FailedSignIn warns that strangers are failing to sign in to an account:
+// sent once when the account page's notice opens, not for every failure.
+type FailedSignIn struct {
+	Greeting
+	Address    string
+	When       time.Time
+	AccountURL string
+}
+
 // Content is a rendered message.
 type Content struct {
 	Subject string
@@ -103,6 +112,7 @@ type Letters interface {
 	SignInHelp(SignInHelp) (Content, error)
 	PasswordChanged(PasswordChanged) (Content, error)
 	NewSignIn(NewSignIn) (Content, error)
+	FailedSignIn(FailedSignIn) (Content, error)
 }
 
 // Composer builds messages and the tokens their links carry.
@@ -202,5 +212,12 @@ func (c *Composer) PasswordChanged(u *models.User, reset bool) (*models.Mail, er
 func (c *Composer) NewSignIn(u *models.User, userAgent, clientIP string) (*models.Mail, error) {
 	ct, err := c.letters.NewSignIn(NewSignIn{Greeting: c.greeting(u), UserAgent: userAgent, Address: clientIP, When: c.now(),
 		SessionsURL: c.base + SessionsPath})
+	return message(u, u.Email, ct, err)
+}
+
+// FailedSignIn tells u that a browser that never signed in to the account
+// failed to, from clientIP, now.
+func (c *Composer) FailedSignIn(u *models.User, clientIP string) (*models.Mail, error) {
+	ct, err := c.letters.FailedSignIn(FailedSignIn{Greeting: c.greeting(u), Address: clientIP, When: c.now(), AccountURL: c.base + "/account"})
 	return message(u, u.Email, ct, err)
 }
