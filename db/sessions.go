@@ -84,6 +84,10 @@ func (s *sessionIndex) EndAll(ctx context.Context, userID int64, keep, why strin
 		if n, err = s.endSessionsTx(ctx, tx, userID, keep); err != nil {
 			return err
 		}
+		// No token belongs to the kept session, so every token ends too.
+		if err := s.endTokensTx(ctx, tx, userID, why); err != nil {
+			return err
+		}
 		return s.recordTx(ctx, tx, event(models.AuditSessionsEnded, by, "user", userID, why))
 	})
 	return n, err

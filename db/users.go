@@ -14,18 +14,25 @@ const userColumns = `id, email, email_verified, display_name, password_hash IS N
 
 func scanUser(row scanner) (*models.User, error) {
 	var u models.User
-	var suspended sql.NullString
-	var created string
-	err := row.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.DisplayName, &u.HasPassword, &u.Role, &suspended, &u.SuspendReason, &created)
+	dest, finish := userFields(&u)
+	err := row.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, models.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	u.SuspendedAt = parseNullTime(suspended)
-	u.CreatedAt = parseTime(created)
+	finish()
 	return &u, nil
+}
+
+// userFields are the scan destinations of userColumns, for queries that
+// read a user beside other columns; finish completes u once they are filled.
+func userFields(u *models.User) (dest []any, finish func()) {
+	var suspended sql.NullString
+	var created string
+	return []any{&u.ID, &u.Email, &u.EmailVerified, &u.DisplayName, &u.HasPassword, &u.Role, &suspended, &u.SuspendReason, &created},
+		func() { u.SuspendedAt, u.CreatedAt = parseNullTime(suspended), parseTime(created) }
 }
 
 // createUserTx inserts a user and records its registration.
@@ -96,13 +103,17 @@ func (s *users) List(ctx context.Context, limit int) ([]*models.User, error) {
 }
 
 // execOneEndingSessions changes one user row, ends all their sessions and
-// records e, atomically: suspension and role changes must take effect at once.
-func (s *users) execOneEndingSessions(ctx context.Context, id int64, e models.AuditEvent, query string, args ...any) error {
+// tokens (why says why, to their token families) and records e,
+// atomically: suspension and role changes must take effect at once.
+func (s *users) execOneEndingSessions(ctx context.Context, id int64, why string, e models.AuditEvent, query string, args ...any) error {
 	return s.db.withTx(ctx, func(tx *sql.Tx) error {
 		if err := execOneTx(ctx, tx, query, args...); err != nil {
 			return err
 		}
 		if _, err := s.endSessionsTx(ctx, tx, id, ""); err != nil {
+			return err
+		}
+		if err := s.endTokensTx(ctx, tx, id, why); err != nil {
 			return err
 		}
 		return s.recordTx(ctx, tx, e)
@@ -114,7 +125,7 @@ func (s *users) SetSuspended(ctx context.Context, id int64, suspended bool, reas
 		return s.execOneAudited(ctx, event(models.AuditUserReinstated, by, "user", id, ""),
 			`UPDATE users SET suspended_at = NULL, suspend_reason = '' WHERE id = $1`, id)
 	}
-	return s.execOneEndingSessions(ctx, id, event(models.AuditUserSuspended, by, "user", id, reason),
+	return s.execOneEndingSessions(ctx, id, models.RevokedSuspended, event(models.AuditUserSuspended, by, "user", id, reason),
 		`UPDATE users SET suspended_at = $1, suspend_reason = $2 WHERE id = $3`, s.nowText(), reason, id)
 }
 
@@ -123,7 +134,7 @@ func (s *users) SetRole(ctx context.Context, id int64, role models.Role, by mode
 	if role == models.RoleAdmin {
 		kind = models.AuditRoleGranted
 	}
-	return s.execOneEndingSessions(ctx, id, event(kind, by, "user", id, ""), `UPDATE users SET role = $1 WHERE id = $2`, role, id)
+	return s.execOneEndingSessions(ctx, id, models.RevokedRoleChange, event(kind, by, "user", id, ""), `UPDATE users SET role = $1 WHERE id = $2`, role, id)
 }
 
 func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession string, by models.Actor) (int, error) {
@@ -134,6 +145,9 @@ func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession str
 		}
 		var err error
 		if n, err = s.endSessionsTx(ctx, tx, id, keepSession); err != nil {
+			return err
+		}
+		if err := s.endTokensTx(ctx, tx, id, models.RevokedPasswordChange); err != nil {
 			return err
 		}
 		return s.recordTx(ctx, tx, event(models.AuditPasswordChanged, by, "user", id, ""))
@@ -163,8 +177,8 @@ func (s *users) UpdateProfile(ctx context.Context, u *models.User, email, displa
 	})
 }
 
-// Delete removes the account; its index rows and identities go with it by
-// cascade, which ends its sessions.
+// Delete removes the account; its index rows, token families and identities
+// go with it by cascade, which ends its sessions and tokens.
 func (s *users) Delete(ctx context.Context, id int64, keepPosts bool, by models.Actor) error {
 	return s.db.withTx(ctx, func(tx *sql.Tx) error {
 		detail := "posts kept as deleted member"

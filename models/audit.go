@@ -35,6 +35,10 @@ const (
 	AuditNameChanged      AuditKind = "display_name_changed"
 	AuditAccountDeleted   AuditKind = "account_deleted"
 	AuditReauthFailed     AuditKind = "reauth_failed"
+	AuditTokenIssued      AuditKind = "token_issued"
+	AuditTokenReused      AuditKind = "refresh_token_reused"
+	AuditTokenRevoked     AuditKind = "token_family_revoked"
+	AuditKeyRotated       AuditKind = "signing_key_rotated"
 )
 
 // AuditKinds lists every kind, for the admin page's filter.
@@ -42,7 +46,8 @@ func AuditKinds() []AuditKind {
 	return []AuditKind{AuditSignIn, AuditSignInFailed, AuditSignOut, AuditRegister, AuditPostHidden, AuditPostRestored,
 		AuditCommentHidden, AuditCommentRestored, AuditUserSuspended, AuditUserReinstated, AuditRoleGranted, AuditRoleRevoked,
 		AuditIdentityLinked, AuditIdentityUnlinked, AuditSessionRevoked, AuditSessionsEnded, AuditPasswordChanged,
-		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed}
+		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed, AuditTokenIssued, AuditTokenReused,
+		AuditTokenRevoked, AuditKeyRotated}
 }
 
 // HiddenKind is the audit kind of hiding (or restoring) a post or comment.

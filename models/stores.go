@@ -3,11 +3,14 @@ package models
 // Stores is every store the board needs, built once (db.NewStores) for the
 // server, the operator commands and the tests.
 type Stores struct {
-	Users        Users
-	Posts        Posts
-	Comments     Comments
-	Identities   Identities
-	SessionIndex SessionIndex
-	Throttle     Throttle
-	Audit        Audit
+	Users         Users
+	Posts         Posts
+	Comments      Comments
+	Identities    Identities
+	SessionIndex  SessionIndex
+	Throttle      Throttle
+	Audit         Audit
+	SigningKeys   SigningKeys
+	TokenFamilies TokenFamilies
+	SignInTraces  SignInTraces
 }
