@@ -30,9 +30,16 @@ var (
 		"There is nothing at this address. It may have been deleted, or the link is wrong."}
 )
 
-// handleError is the one place errors become pages.
+// handleError is the one place errors become pages, or problem JSON
+// under /api.
 func (h *Handlers) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if isAPI(c) {
+		if err := h.writeProblem(c, err); err != nil {
+			h.Logger.Error("writing problem", "id", c.Get(ctxRequestID), "err", err)
+		}
 		return
 	}
 	view := h.describe(c, err)

@@ -14,12 +14,17 @@ import (
 	"board/handlers/social"
 	"board/models"
 	"board/models/auth"
+	"board/models/tokens"
 )
 
 // Deps is everything the handlers need; there is no package-level state.
 type Deps struct {
 	Stores *models.Stores
 	Auth   *auth.Service
+	// Tokens issues and checks API tokens; its issuer is BaseURL.
+	Tokens *tokens.Service
+	// BaseURL is the board's public URL, e.g. https://board.example.org.
+	BaseURL string
 	// SessionStore keeps server sessions (db.DB.SessionStore).
 	SessionStore scs.Store
 	Logger       *slog.Logger
@@ -52,8 +57,8 @@ func New(d Deps) *echo.Echo {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Stores == nil || d.Auth == nil || d.SessionStore == nil || d.Logger == nil {
-		panic("handlers.New: Deps.Stores, Auth, SessionStore and Logger are required")
+	if d.Stores == nil || d.Auth == nil || d.Tokens == nil || d.SessionStore == nil || d.Logger == nil || d.BaseURL == "" {
+		panic("handlers.New: Deps.Stores, Auth, Tokens, SessionStore, Logger and BaseURL are required")
 	}
 	h := &Handlers{Deps: d, Stores: d.Stores, sessions: newSessions(d.SessionStore, d.HTTPS, d.Stores.SessionIndex, d.Now)}
 	h.sessions.logErr = func(c echo.Context, msg string, err error) {

@@ -55,10 +55,11 @@ func (h *Handlers) logPanic(c echo.Context, err error, stack []byte) error {
 	return err
 }
 
-// securityHeaders: no script runs on any page, nothing frames us, and
+// securityHeaders: no inline script runs on any page (only the board's own
+// static files), nothing frames us, and
 // member pages are never stored by a browser or proxy cache.
 func (h *Handlers) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	csp := "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'" + h.formActionExtra() +
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'" + h.formActionExtra() +
 		"; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
 	return func(c echo.Context) error {
 		hd := c.Response().Header()

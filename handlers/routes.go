@@ -20,6 +20,27 @@ func (h *Handlers) routes(e *echo.Echo) {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/static/*", echo.WrapHandler(staticHandler(static.Files)))
 
+	e.GET("/.well-known/jwks.json", h.jwks)
+
+	// The JSON API never loads the session: a page's cookie cannot be
+	// replayed against it, so it needs no CSRF token. Credentials come
+	// only in the Authorization header.
+	api := e.Group("/api", h.apiOnly)
+	api.POST("/v1/token", h.apiIssueToken)
+	api.POST("/v1/token/refresh", h.apiRefreshToken)
+	api.POST("/v1/token/revoke", h.apiRevokeToken)
+	v1 := api.Group("/v1", h.apiAuthenticate)
+	v1.GET("/me", h.apiMe)
+	v1.GET("/posts", h.apiListPosts)
+	v1.POST("/posts", h.apiCreatePost)
+	v1.GET("/posts/:id", h.apiShowPost)
+	v1.PATCH("/posts/:id", h.apiUpdatePost)
+	v1.DELETE("/posts/:id", h.apiDeletePost)
+	v1.POST("/posts/:id/comments", h.apiCreateComment)
+	v1.GET("/comments/:id", h.apiShowComment)
+	v1.PATCH("/comments/:id", h.apiUpdateComment)
+	v1.DELETE("/comments/:id", h.apiDeleteComment)
+
 	public := e.Group("", h.sessions.load, h.currentUser, h.csrf)
 	public.GET("/", h.landing)
 	public.GET("/register", h.registerForm)
@@ -28,6 +49,13 @@ func (h *Handlers) routes(e *echo.Echo) {
 	public.POST("/login", h.login)
 	public.POST("/auth/:provider", h.startSignIn)
 	public.GET("/auth/:provider/callback", h.callback)
+	public.GET("/learn", h.learnIndex)
+	public.GET("/learn/header", h.learnHeader)
+	public.GET("/learn/browser", h.learnBrowser)
+	public.GET("/learn/session", h.learnSession)
+	public.GET("/learn/token", h.learnToken)
+	public.GET("/learn/oauth", h.learnOAuth)
+	public.GET("/learn/problems", h.learnProblems)
 
 	// Everything below needs a signed-in member: authentication is settled
 	// before CSRF or any handler runs, and each handler still asks the policy.
@@ -42,6 +70,10 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.POST("/account/sessions/:id/revoke", h.revokeSession)
 	g.POST("/account/sessions/end-others", h.endOtherSessions)
 	g.POST("/account/delete", h.deleteAccount)
+	g.POST("/account/tokens/:id/revoke", h.revokeTokenFamily)
+	g.POST("/learn/session/revoke", h.learnRevokeSession)
+	g.POST("/learn/token", h.learnIssueToken)
+	g.POST("/learn/token/refresh", h.learnRefreshToken)
 
 	g.GET("/posts", h.listPosts)
 	g.GET("/posts/new", h.newPost)

@@ -7,6 +7,9 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
+
+	"board/models/tokens"
 )
 
 // config is the board's settings: each flag falls back to a BOARD_*
@@ -16,6 +19,7 @@ type config struct {
 	DBPath         string
 	BaseURL        string
 	Demo           bool
+	AccessTokenTTL time.Duration
 	TrustedProxies []*net.IPNet
 	Google         oauthClient
 	Facebook       oauthClient
@@ -59,12 +63,20 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	fs.StringVar(&c.Facebook.GraphURL, "facebook-graph-url", env("BOARD_FACEBOOK_GRAPH_URL", defaultFacebookGraphURL), "Facebook Graph API base URL (BOARD_FACEBOOK_GRAPH_URL)")
 	c.Google.Secret = getenv("BOARD_GOOGLE_CLIENT_SECRET")
 	c.Facebook.Secret = getenv("BOARD_FACEBOOK_CLIENT_SECRET")
+	ttl := fs.String("access-token-ttl", env("BOARD_ACCESS_TOKEN_TTL", tokens.DefaultAccessTTL.String()), "lifetime of API access tokens, a Go duration (BOARD_ACCESS_TOKEN_TTL)")
 	fs.BoolVar(&c.Demo, "demo", false, "demo mode: seed demo members and posts and start the local stand-in for Google and Facebook sign-in")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	var err error
+	if c.AccessTokenTTL, err = time.ParseDuration(*ttl); err != nil {
+		return nil, fmt.Errorf("BOARD_ACCESS_TOKEN_TTL: %w", err)
+	}
+	if err := tokens.CheckAccessTTL(c.AccessTokenTTL); err != nil {
+		return nil, fmt.Errorf("BOARD_ACCESS_TOKEN_TTL: %w", err)
 	}
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {

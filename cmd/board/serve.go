@@ -15,6 +15,7 @@ import (
 	"board/handlers"
 	"board/models"
 	"board/models/auth"
+	"board/models/tokens"
 )
 
 // openStores opens and migrates the database and builds its stores on the
@@ -73,11 +74,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer stop()
 	}
 
+	tokenService := tokens.New(st, time.Now, tokens.Config{Issuer: baseURL, AccessTTL: cfg.AccessTokenTTL})
+	if err := tokenService.EnsureKeys(ctx); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
 	sessionStore, stopCleanup := d.SessionStore(5 * time.Minute)
 	defer stopCleanup()
 	e := handlers.New(handlers.Deps{
 		Stores:         st,
 		Auth:           auth.New(st, time.Now),
+		Tokens:         tokenService,
+		BaseURL:        baseURL,
 		SessionStore:   sessionStore,
 		Social:         socialProviders(cfg, baseURL),
 		Logger:         logger,

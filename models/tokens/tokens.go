@@ -33,9 +33,12 @@ const (
 	Leeway = 30 * time.Second
 )
 
-// FirstPartyClient is the client id of tokens from the board's own token
-// endpoint (POST /api/v1/token), as opposed to OAuth clients.
-const FirstPartyClient = "board"
+// The board's own clients, as opposed to OAuth clients: its token endpoint
+// (POST /api/v1/token) and the /learn token page.
+const (
+	FirstPartyClient = "board"
+	LearnPageClient  = "board-learn"
+)
 
 // Errors the API turns into answers.
 var (
