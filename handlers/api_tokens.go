@@ -23,7 +23,7 @@ func (h *Handlers) sendPair(c echo.Context, p *tokens.Pair) error {
 	// because these bodies are credentials).
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return c.JSON(http.StatusOK, tokenResponse{AccessToken: p.AccessToken, TokenType: "Bearer",
-		ExpiresIn: int64(p.ExpiresAt.Sub(h.Now()).Seconds()), RefreshToken: p.RefreshToken})
+		ExpiresIn: int64(h.Tokens.AccessTTL().Seconds()), RefreshToken: p.RefreshToken})
 }
 
 // apiIssueToken (POST /api/v1/token, {"email","password"}) is the seed's

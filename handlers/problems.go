@@ -69,7 +69,7 @@ type apiError struct {
 func (e *apiError) Error() string { return e.kind.Title + ": " + e.detail }
 
 var errTokenInQuery = &apiError{http.StatusBadRequest, probTokenInQuery,
-	"The URL carries access_token. The board refuses it before reading it: a token in a URL ends up in server logs, proxy logs, browser history and Referer headers, where anyone who reads them can use it. Send it as Authorization: Bearer <token> instead, and consider this one leaked.", nil}
+	"The URL carries access_token. The board refuses it before reading it: a token in a URL ends up in server logs, proxy logs, browser history and Referer headers, where anyone who reads them can use it. Send it in the Authorization header (Bearer) instead, and consider this one leaked.", nil}
 
 // isAPI reports whether a request is for the JSON API, which answers in
 // problem JSON rather than pages.

@@ -196,7 +196,7 @@ func whoAmI(p Page) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.Viewer == nil {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "Not signed in (anonymous): only the landing, sign-in and register pages are open to you.")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "Not signed in (anonymous): only the landing, sign-in, register and learn pages are open to you.")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

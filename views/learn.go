@@ -43,6 +43,11 @@ type ExampleResponse struct {
 	Body    string
 }
 
+// String is the answer as it goes over the wire.
+func (r ExampleResponse) String() string {
+	return r.Status + "\n" + strings.Join(r.Headers, "\n") + "\n\n" + r.Body
+}
+
 // LearnHeaderView is step 1: HTTP Basic.
 type LearnHeaderView struct {
 	BaseURL string
