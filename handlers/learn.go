@@ -96,7 +96,10 @@ func (h *Handlers) learnRevokeSession(c echo.Context) error {
 
 func (h *Handlers) renderLearnToken(c echo.Context, status int, v views.LearnTokenView) error {
 	p := h.page(c, "Step 4: tokens")
+	// The one page with a script: the countdown. Only here does the CSP
+	// let the board's own static scripts run.
 	p.Scripts = []string{"learn.js"}
+	c.Response().Header().Set("Content-Security-Policy", h.csp(true))
 	v.BaseURL, v.AccessTTL = h.BaseURL, h.Tokens.AccessTTL()
 	return render(c, status, views.LearnToken(p, v))
 }

@@ -32,8 +32,6 @@ var (
 	probUnsupportedMedia = views.ProblemType{Slug: "unsupported-media-type", Title: "Unsupported media type", Explain: "The API takes JSON bodies: send Content-Type: application/json."}
 	probInvalidGrant     = views.ProblemType{Slug: "invalid-grant", Title: "Invalid refresh token", Explain: "The refresh token is unknown, expired, already used or revoked. Sign in for a new token pair."}
 	probThrottled        = views.ProblemType{Slug: "too-many-attempts", Title: "Too many attempts", Explain: "Too many failed sign-ins for this account or from this network. Wait as long as Retry-After says."}
-	probConflict         = views.ProblemType{Slug: "conflict", Title: "Conflict", Explain: "That clashes with something that already exists. Nothing was changed."}
-	probMethod           = views.ProblemType{Slug: "method-not-allowed", Title: "Method not allowed", Explain: "This address does not take that method."}
 	probTooLarge         = views.ProblemType{Slug: "payload-too-large", Title: "Payload too large", Explain: "The body is larger than the board accepts. Nothing was saved."}
 	probServer           = views.ProblemType{Slug: "server-error", Title: "Server error", Explain: "The board hit an unexpected error. Nothing you did caused it."}
 )
@@ -41,8 +39,8 @@ var (
 // problemTypes lists every problem type, for /learn/problems.
 func problemTypes() []views.ProblemType {
 	return []views.ProblemType{probAuthRequired, probBadCredentials, probInvalidToken, probTokenInQuery, probForbidden, probInsufficient,
-		probSuspended, probNotFound, probInvalidBody, probBadRequest, probUnsupportedMedia, probInvalidGrant, probThrottled, probConflict,
-		probMethod, probTooLarge, probServer}
+		probSuspended, probNotFound, probInvalidBody, probBadRequest, probUnsupportedMedia, probInvalidGrant, probThrottled,
+		probTooLarge, probServer}
 }
 
 // problem is an RFC 9457 problem detail.
@@ -161,22 +159,16 @@ func (h *Handlers) problemFor(c echo.Context, err error) problem {
 		return h.newProblem(probInvalidGrant, http.StatusBadRequest, "This refresh token's family was revoked ("+revoked.Reason+"). Sign in again.")
 	case errors.Is(err, tokens.ErrInvalidGrant):
 		return h.newProblem(probInvalidGrant, http.StatusBadRequest, "This refresh token is unknown or has expired. Sign in again.")
-	case errors.Is(err, models.ErrConflict):
-		return h.newProblem(probConflict, http.StatusConflict, probConflict.Explain)
 	case errors.Is(err, models.ErrNotFound), errors.Is(err, errNoSuchPage):
 		return h.newProblem(probNotFound, http.StatusNotFound, "There is nothing at this address, or it was removed.")
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
 			return h.newProblem(probNotFound, he.Code, "There is nothing at this address.")
-		case http.StatusMethodNotAllowed:
-			return h.newProblem(probMethod, he.Code, "This address does not take "+c.Request().Method+".")
 		case http.StatusRequestEntityTooLarge:
 			return h.newProblem(probTooLarge, he.Code, probTooLarge.Explain)
 		case http.StatusUnsupportedMediaType:
 			return h.newProblem(probUnsupportedMedia, he.Code, probUnsupportedMedia.Explain)
-		case http.StatusBadRequest:
-			return h.newProblem(probBadRequest, he.Code, probBadRequest.Explain)
 		}
 	}
 	h.Logger.Error("internal error", "id", c.Get(ctxRequestID), "path", c.Request().URL.Path, "err", err)

@@ -25,6 +25,7 @@ import (
 	"board/handlers/social"
 	"board/models"
 	"board/models/auth"
+	"board/models/tokens"
 )
 
 // Options configures New. The zero value is the board as cmd/board serves it
@@ -56,6 +57,8 @@ type Board struct {
 	// it means an unexpected internal failure.
 	Logs    *Logs
 	Standin *Standin // nil without Options.Social
+	// Tokens is the board's token service (its issuer is URL).
+	Tokens *tokens.Service
 
 	tb  testing.TB
 	srv *httptest.Server
@@ -94,9 +97,15 @@ func New(tb testing.TB, o Options) *Board {
 	if o.Social {
 		b.Standin, providers = startStandin(tb, b.URL, b.Clock, o)
 	}
+	b.Tokens = tokens.New(b.Stores, b.Clock.Now, tokens.Config{Issuer: b.URL})
+	if err := b.Tokens.EnsureKeys(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
 	b.Echo = handlers.New(handlers.Deps{
 		Stores:         b.Stores,
 		Auth:           auth.New(b.Stores, b.Clock.Now),
+		Tokens:         b.Tokens,
+		BaseURL:        b.URL,
 		SessionStore:   sessionStore,
 		Logger:         slog.New(slog.NewTextHandler(b.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Social:         providers,
