@@ -105,7 +105,10 @@ func scopeNeeded(c echo.Context) string {
 }
 
 // bindJSON decodes a JSON object body into dst, refusing other media
-// types, unknown fields and trailing data.
+// types, unknown fields and trailing data. Taking only JSON also keeps
+// cross-site pages out: an HTML form cannot send it, and a script on
+// another origin would need a CORS preflight the board never grants, so
+// Basic credentials a browser has cached cannot be ridden to a write.
 func bindJSON(c echo.Context, dst any) error {
 	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if err != nil || mt != echo.MIMEApplicationJSON {
