@@ -158,7 +158,7 @@ func (h *Handlers) learnRefreshToken(c echo.Context) error {
 // learnOAuth (GET /learn/oauth) is step 5: the reader's last sign-in
 // through a provider, request by request.
 func (h *Handlers) learnOAuth(c echo.Context) error {
-	v := views.LearnOAuthView{Providers: h.providers()}
+	var v views.LearnOAuthView
 	if u := viewer(c); u != nil {
 		t, err := h.SignInTraces.Last(c.Request().Context(), u.ID)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {

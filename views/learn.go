@@ -91,8 +91,7 @@ type IssuedTokens struct {
 
 // LearnOAuthView is step 5: the reader's last sign-in through a provider.
 type LearnOAuthView struct {
-	Trace     *models.SignInTrace
-	Providers []Provider
+	Trace *models.SignInTrace
 }
 
 // ProblemType is one kind of API error (RFC 9457), explained on /learn/problems.

@@ -87,9 +87,6 @@ func CheckAccessTTL(ttl time.Duration) error {
 	return nil
 }
 
-// Issuer is the "iss" of every token: the board's base URL.
-func (s *Service) Issuer() string { return s.issuer }
-
 // Audience is the "aud" of access tokens: the board's API.
 func (s *Service) Audience() string { return s.issuer + "/api/v1" }
 
