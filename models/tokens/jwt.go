@@ -74,7 +74,8 @@ func (s *Service) sign(ctx context.Context, userID int64, f *models.TokenFamily)
 }
 
 // verify checks an access token's form, header, signature and claims:
-// everything that needs no database.
+// everything that needs no database (the keys are in memory, re-read only
+// when a token names a key this process has not seen).
 func (s *Service) verify(ctx context.Context, raw string) (*accessClaims, error) {
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{AccessAlgorithm})
 	if err != nil {
@@ -121,8 +122,7 @@ func checkHeader(raw string) error {
 		return &InvalidToken{"its header is not base64url"}
 	}
 	var h map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&h); err != nil {
+	if err := json.Unmarshal(b, &h); err != nil {
 		return &InvalidToken{"its header is not a JSON object"}
 	}
 	for name := range h {
