@@ -14,15 +14,18 @@ type layerRule struct {
 	transitive bool     // forbid anywhere in the dependency tree, not only direct imports
 	forbidden  []string // import paths
 	why        string
+	except     string // a package the rule does not cover, if any
 }
 
 var layerRules = []layerRule{
 	{"board/models/...", true, []string{"database/sql", "net/http", "github.com/labstack/echo/v4", "board/db"},
-		"models is the pure domain: stores are interfaces that db implements"},
+		"models is the pure domain: stores are interfaces that db implements", ""},
 	{"board/views", true, []string{"database/sql", "board/db"},
-		"views render what handlers hand them and never reach the database"},
+		"views render what handlers hand them and never reach the database", ""},
+	// boardtest builds the board for tests as cmd/board does, so it opens
+	// the database; it imports handlers, so no handler can import it.
 	{"board/handlers/...", false, []string{"database/sql", "board/db"},
-		"handlers call stores and services; SQL lives in db"},
+		"handlers call stores and services; SQL lives in db", "board/handlers/boardtest"},
 }
 
 // goList maps each package matching pattern to its imports (direct, or
@@ -65,6 +68,7 @@ func TestArchitectureLayers(t *testing.T) {
 	}
 	for _, r := range layerRules {
 		deps := goList(t, r.pkgs, r.transitive)
+		delete(deps, r.except)
 		if len(deps) == 0 {
 			t.Errorf("%s matches no package", r.pkgs)
 		}
