@@ -198,8 +198,9 @@ func TestAPIBasic(t *testing.T) {
 	}
 
 	wrong := call(t, b, http.MethodGet, "/api/v1/me", basic("alice@example.com", "not-her-password"), nil)
-	wantProblem(t, "wrong password", b, wrong, http.StatusUnauthorized, "invalid-credentials")
+	p := wantProblem(t, "wrong password", b, wrong, http.StatusUnauthorized, "invalid-credentials")
 	wantChallenge(t, "wrong password", wrong, false)
+	boardtest.MustContain(t, "why Basic does not scale", p.Detail, "sends the password with every request", "does not scale", "Bearer")
 	unknown := call(t, b, http.MethodGet, "/api/v1/me", basic("nobody@example.com", "not-her-password"), nil)
 	wantProblem(t, "unknown email", b, unknown, http.StatusUnauthorized, "invalid-credentials")
 	if unknown.Body != wrong.Body {

@@ -175,6 +175,17 @@ func (p problem) challenges() []string {
 	return nil
 }
 
+// basicCost is why a client should move from HTTP Basic to a token.
+const basicCost = "HTTP Basic sends the password with every request, where any log, proxy or leaked request exposes it, " +
+	"and makes the board check it every time with a password hash that is slow on purpose: it does not scale. " +
+	"Get a token once from POST /api/v1/token and send Authorization: Bearer instead."
+
+// usesBasic reports whether the request tried HTTP Basic.
+func usesBasic(c echo.Context) bool {
+	scheme, _, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+	return strings.EqualFold(scheme, "Basic")
+}
+
 // quotable makes text safe inside a quoted-string of an auth parameter.
 func quotable(s string) string {
 	return strings.Map(func(r rune) rune {
@@ -207,13 +218,20 @@ func (h *Handlers) problemFor(c echo.Context, err error) problem {
 		p.bearer = "invalid_token"
 		return p
 	case errors.Is(err, auth.ErrBadCredentials):
-		return h.newProblem(probBadCredentials, http.StatusUnauthorized, "That email and password do not match an account. "+
-			"Accounts that sign in only through Google or Facebook have no password: they can get a token on the board's /learn/token page.")
+		detail := "That email and password do not match an account. " +
+			"Accounts that sign in only through Google or Facebook have no password: they can get a token on the board's /learn/token page."
+		if usesBasic(c) {
+			detail += " " + basicCost
+		}
+		return h.newProblem(probBadCredentials, http.StatusUnauthorized, detail)
 	case errors.As(err, &throttled):
 		secs := int(math.Ceil(throttled.Wait.Seconds()))
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
-		return h.newProblem(probThrottled, http.StatusTooManyRequests, "Too many "+throttled.What+
-			" from your network or for this account. Try again in "+strconv.Itoa(secs)+" seconds. Every HTTP Basic request is a sign-in, and counts.")
+		detail := "Too many " + throttled.What + " from your network or for this account. Try again in " + strconv.Itoa(secs) + " seconds."
+		if usesBasic(c) {
+			detail += " Every HTTP Basic request is a sign-in, and counts. " + basicCost
+		}
+		return h.newProblem(probThrottled, http.StatusTooManyRequests, detail)
 	case errors.As(err, &denied):
 		return h.denialProblem(c, denied.Decision)
 	case errors.As(err, &revoked) && revoked.Reused:
