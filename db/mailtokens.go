@@ -205,10 +205,11 @@ func (s *mailTokens) ResetPassword(ctx context.Context, hash, passwordHash strin
 }
 
 // newPasswordTx is what a new password does besides being stored: every
-// session but keep ends, and every link in flight is void (a pending
-// change of address included, in case a thief asked for it).
+// session but keep ends, and every token family, and every link in flight
+// is void (a pending change of address included, in case a thief asked
+// for it).
 func (s store) newPasswordTx(ctx context.Context, tx *tx, userID int64, keep string) (int, error) {
-	n, err := s.endSessionsTx(ctx, tx, userID, keep)
+	n, err := s.endSessionsTx(ctx, tx, userID, keep, models.RevokedPasswordChange)
 	if err != nil {
 		return 0, err
 	}

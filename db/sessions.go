@@ -120,7 +120,7 @@ func (s *sessionIndex) EndAll(ctx context.Context, userID int64, keep, why strin
 			}
 		}
 		var err error
-		if n, err = s.endSessionsTx(ctx, tx, userID, keep); err != nil {
+		if n, err = s.endSessionsTx(ctx, tx, userID, keep, why); err != nil {
 			return err
 		}
 		return s.recordTx(ctx, tx, event(models.AuditSessionsEnded, by, "user", userID, why))
@@ -129,15 +129,19 @@ func (s *sessionIndex) EndAll(ctx context.Context, userID int64, keep, why strin
 }
 
 // endSessionsTx ends a user's sessions but keep's (an index hash, "" for
-// none) by removing their index rows, and returns how many were live. It
-// is the one place that ends every way in, for password changes, resets,
-// suspensions and role changes: token families are to end here too.
-func (s store) endSessionsTx(ctx context.Context, tx *tx, userID int64, keep string) (int, error) {
+// none) by removing their index rows, and every token family (why says why
+// to the family), and returns how many sessions were live. It is the one
+// place that ends every way in: password changes and resets, suspensions,
+// role changes, "sign out everywhere else" and an admin's "end sessions".
+func (s store) endSessionsTx(ctx context.Context, tx *tx, userID int64, keep, why string) (int, error) {
 	var live int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM user_sessions WHERE user_id = $1 AND session_hash != $2 AND expires_at > $3`,
 		userID, keep, s.nowText()).Scan(&live); err != nil {
 		return 0, err
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = $1 AND session_hash != $2`, userID, keep)
-	return live, err
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = $1 AND session_hash != $2`, userID, keep); err != nil {
+		return 0, err
+	}
+	// No token belongs to a kept session, so every token ends.
+	return live, s.endTokensTx(ctx, tx, userID, why)
 }

@@ -16,17 +16,20 @@ import (
 func NewStores(d *DB, now func() time.Time, throttleWindow time.Duration) *models.Stores {
 	s := store{db: d, now: now}
 	return &models.Stores{
-		Users:        &users{s},
-		Posts:        &posts{s},
-		Comments:     &comments{s},
-		Identities:   &identities{s},
-		SessionIndex: &sessionIndex{s},
-		Throttle:     &throttle{store: s, window: throttleWindow},
-		Audit:        &audit{s},
-		Secrets:      &secrets{store: s, cache: map[string][]byte{}},
-		Notices:      &notices{s},
-		Outbox:       &outbox{s},
-		MailTokens:   &mailTokens{s},
+		Users:         &users{s},
+		Posts:         &posts{s},
+		Comments:      &comments{s},
+		Identities:    &identities{s},
+		SessionIndex:  &sessionIndex{s},
+		Throttle:      &throttle{store: s, window: throttleWindow},
+		Audit:         &audit{s},
+		Secrets:       &secrets{store: s, cache: map[string][]byte{}},
+		Notices:       &notices{s},
+		Outbox:        &outbox{s},
+		MailTokens:    &mailTokens{s},
+		SigningKeys:   &signingKeys{s},
+		TokenFamilies: &tokenFamilies{s},
+		SignInTraces:  &signInTraces{s},
 	}
 }
 
@@ -120,6 +123,15 @@ func nullID(id int64) any {
 // event is an audit event by an actor about a target.
 func event(kind models.AuditKind, by models.Actor, targetType string, targetID int64, detail string) models.AuditEvent {
 	return models.AuditEvent{Kind: kind, ActorID: by.UserID, ClientIP: by.ClientIP, TargetType: targetType, TargetID: targetID, Detail: detail}
+}
+
+// qualify prefixes each of a column list's columns with a table alias.
+func qualify(alias, columns string) string {
+	parts := strings.Split(columns, ", ")
+	for i, p := range parts {
+		parts[i] = alias + "." + p
+	}
+	return strings.Join(parts, ", ")
 }
 
 // placeholder is the n-th query parameter, for queries built from parts.

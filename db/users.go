@@ -14,18 +14,25 @@ const userColumns = `id, email, email_verified, display_name, password_hash IS N
 
 func scanUser(row scanner) (*models.User, error) {
 	var u models.User
-	var suspended sql.NullString
-	var created string
-	err := row.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.DisplayName, &u.HasPassword, &u.Role, &suspended, &u.SuspendReason, &created)
+	dest, finish := userFields(&u)
+	err := row.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, models.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	u.SuspendedAt = parseNullTime(suspended)
-	u.CreatedAt = parseTime(created)
+	finish()
 	return &u, nil
+}
+
+// userFields are the scan destinations of userColumns, for queries that
+// read a user beside other columns; finish completes u once they are filled.
+func userFields(u *models.User) (dest []any, finish func()) {
+	var suspended sql.NullString
+	var created string
+	return []any{&u.ID, &u.Email, &u.EmailVerified, &u.DisplayName, &u.HasPassword, &u.Role, &suspended, &u.SuspendReason, &created},
+		func() { u.SuspendedAt, u.CreatedAt = parseNullTime(suspended), parseTime(created) }
 }
 
 // createUserTx inserts a user and records its registration, taking the
@@ -121,16 +128,17 @@ func (s *users) List(ctx context.Context, limit int) ([]*models.User, error) {
 
 // manageTx changes one user row on an admin's behalf, rechecking inside
 // the transaction that by is still an active admin other than the target,
-// and records e; with endSessions it also ends all their sessions, so a
-// suspension or role change takes effect at once.
-func (s *users) manageTx(ctx context.Context, id int64, by models.Actor, endSessions bool, e models.AuditEvent, query string, args ...any) error {
+// and records e. Unless endWhy is "", it also ends all their sessions and
+// tokens (endWhy says why), so a suspension or role change takes effect at
+// once.
+func (s *users) manageTx(ctx context.Context, id int64, by models.Actor, endWhy string, e models.AuditEvent, query string, args ...any) error {
 	guard, extra := adminGuard(by, len(args)+1, true)
 	return s.db.withTx(ctx, func(tx *tx) error {
 		if err := execAuthorizedTx(ctx, tx, "users", id, query+guard, append(args, extra...)...); err != nil {
 			return err
 		}
-		if endSessions {
-			if _, err := s.endSessionsTx(ctx, tx, id, ""); err != nil {
+		if endWhy != "" {
+			if _, err := s.endSessionsTx(ctx, tx, id, "", endWhy); err != nil {
 				return err
 			}
 		}
@@ -140,10 +148,10 @@ func (s *users) manageTx(ctx context.Context, id int64, by models.Actor, endSess
 
 func (s *users) SetSuspended(ctx context.Context, id int64, suspended bool, reason string, by models.Actor) error {
 	if !suspended {
-		return s.manageTx(ctx, id, by, false, event(models.AuditUserReinstated, by, "user", id, ""),
+		return s.manageTx(ctx, id, by, "", event(models.AuditUserReinstated, by, "user", id, ""),
 			`UPDATE users SET suspended_at = NULL, suspend_reason = '' WHERE id = $1`, id)
 	}
-	return s.manageTx(ctx, id, by, true, event(models.AuditUserSuspended, by, "user", id, reason),
+	return s.manageTx(ctx, id, by, models.RevokedSuspended, event(models.AuditUserSuspended, by, "user", id, reason),
 		`UPDATE users SET suspended_at = $1, suspend_reason = $2 WHERE id = $3`, s.nowText(), reason, id)
 }
 
@@ -152,7 +160,7 @@ func (s *users) SetRole(ctx context.Context, id int64, role models.Role, by mode
 	if role == models.RoleAdmin {
 		kind = models.AuditRoleGranted
 	}
-	return s.manageTx(ctx, id, by, true, event(kind, by, "user", id, ""), `UPDATE users SET role = $1 WHERE id = $2`, role, id)
+	return s.manageTx(ctx, id, by, models.RevokedRoleChange, event(kind, by, "user", id, ""), `UPDATE users SET role = $1 WHERE id = $2`, role, id)
 }
 
 // ReleaseEmail is an admin giving an unverified address up for its owner:
@@ -202,8 +210,8 @@ func (s *users) UpdateProfile(ctx context.Context, u *models.User, displayName s
 		`UPDATE users SET display_name = $1 WHERE id = $2`, displayName, u.ID)
 }
 
-// Delete removes the account; its index rows and identities go with it by
-// cascade, which ends its sessions.
+// Delete removes the account; its index rows, token families and identities
+// go with it by cascade, which ends its sessions and tokens.
 func (s *users) Delete(ctx context.Context, id int64, keepPosts bool, by models.Actor) error {
 	return s.db.withTx(ctx, func(tx *tx) error {
 		detail := "posts kept as deleted member"

@@ -10,6 +10,7 @@ import (
 
 	"board/models"
 	"board/models/auth"
+	"board/models/tokens"
 	"board/views"
 )
 
@@ -33,6 +34,10 @@ func (h *Handlers) renderAccount(c echo.Context, status int, forms views.Account
 	if err != nil {
 		return err
 	}
+	families, err := h.TokenFamilies.ForUser(ctx, u.ID)
+	if err != nil {
+		return err
+	}
 	if forms.Profile.Email == "" && forms.Profile.DisplayName == "" {
 		forms.Profile.Email, forms.Profile.DisplayName = u.Email, u.DisplayName
 		if u.EmailReleased() {
@@ -44,7 +49,8 @@ func (h *Handlers) renderAccount(c echo.Context, status int, forms views.Account
 		return err
 	}
 	v := views.AccountView{User: u, Identities: ids, Labels: map[string]string{}, Forms: forms, SignInNotice: notice,
-		Sessions: sessions, CurrentSession: h.sessions.currentHash(ctx), Reauthenticated: h.sessions.reauthenticated(ctx)}
+		Sessions: sessions, CurrentSession: h.sessions.currentHash(ctx), Reauthenticated: h.sessions.reauthenticated(ctx),
+		TokenFamilies: families, ClientLabels: clientLabels}
 	if pending, err := h.MailTokens.Pending(ctx, u.ID, models.TokenChangeEmail); err == nil {
 		v.PendingEmail = pending.Email
 	} else if !errors.Is(err, models.ErrNotFound) {
@@ -184,6 +190,26 @@ func (h *Handlers) revokeSession(c echo.Context) error {
 	return seeOther(c, "/account")
 }
 
+// clientLabels names the board's own API clients on the account page.
+var clientLabels = map[string]string{
+	tokens.FirstPartyClient: "API sign-in (POST /api/v1/token)",
+	tokens.LearnPageClient:  "The /learn token page",
+}
+
+// revokeTokenFamily (POST /account/tokens/:id/revoke) ends one of the
+// member's token families: its tokens are refused on their next request.
+func (h *Handlers) revokeTokenFamily(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.TokenFamilies.Revoke(c.Request().Context(), viewer(c).ID, id, models.RevokedByMember, actor(c)); err != nil {
+		return err
+	}
+	h.flash(c, "Those API tokens are revoked. Their next request is refused, and their refresh token no longer works.")
+	return seeOther(c, "/account")
+}
+
 // endOtherSessions (POST /account/sessions/end-others) is "sign out everywhere else".
 func (h *Handlers) endOtherSessions(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -191,7 +217,7 @@ func (h *Handlers) endOtherSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.flash(c, plural(n, "other session was", "other sessions were")+" signed out. This one stays signed in.")
+	h.flash(c, plural(n, "other session was", "other sessions were")+" signed out, and every API token revoked. This one stays signed in.")
 	return seeOther(c, "/account")
 }
 

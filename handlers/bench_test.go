@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,7 @@ import (
 
 	"board/handlers/boardtest"
 	"board/models"
+	"board/models/tokens"
 )
 
 // The hot paths, each one whole signed-in request through every middleware
@@ -96,5 +99,40 @@ func BenchmarkSignedInRequest(b *testing.B) {
 	bb := newBenchBoard(b, 0, 0)
 	for b.Loop() {
 		bb.serve(b, http.MethodGet, "/posts/new", nil, http.StatusOK)
+	}
+}
+
+// BenchmarkAPIPosts is GET /api/v1/posts (the first page of 100 posts) with
+// each of the API's credentials: a bearer token (a signature check, then one
+// indexed read of its family and member) against HTTP Basic (an argon2id
+// password check and the sign-in throttle's writes on every request). The
+// seed's cost argument, in figures.
+func BenchmarkAPIPosts(b *testing.B) {
+	srv := boardtest.New(b, boardtest.Options{})
+	u := srv.CreateUser(b, "bench@example.com", "Bench", "bench-password-ok", models.RoleMember)
+	for i := 1; i <= 100; i++ {
+		srv.CreatePost(b, u, fmt.Sprintf("Post %d", i), fmt.Sprintf("Body of post %d", i))
+	}
+	pair, err := srv.Tokens.Issue(context.Background(), u, tokens.Grant{ClientID: tokens.FirstPartyClient, Scope: models.FullScope})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, cred := range []struct{ name, authorization string }{
+		{"bearer", "Bearer " + pair.AccessToken},
+		{"basic", "Basic " + base64.StdEncoding.EncodeToString([]byte("bench@example.com:bench-password-ok"))},
+	} {
+		b.Run(cred.name, func(b *testing.B) {
+			c := srv.Client(b)
+			for b.Loop() {
+				req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/posts", nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				req.Header.Set("Authorization", cred.authorization)
+				if res := c.Do(req); res.Status != http.StatusOK {
+					b.Fatalf("GET /api/v1/posts: %d %s", res.Status, res.Body)
+				}
+			}
+		})
 	}
 }

@@ -14,19 +14,23 @@ import (
 	"board/handlers/social"
 	"board/models"
 	"board/models/auth"
+	"board/models/tokens"
 )
 
 // Deps is everything the handlers need; there is no package-level state.
 type Deps struct {
 	Stores *models.Stores
 	Auth   *auth.Service
+	// Tokens issues and checks API tokens; its issuer is BaseURL.
+	Tokens *tokens.Service
 	// SessionStore keeps server sessions (db.DB.SessionStore).
 	SessionStore scs.Store
 	Logger       *slog.Logger
 	// Social are the configured "Sign in with …" providers, in button order.
 	Social []social.Provider
-	// BaseURL is the board's public URL ("" in tests that need none): its
-	// origin is trusted for cross-origin checks behind a proxy.
+	// BaseURL is the board's public URL, e.g. https://board.example.org: the
+	// tokens' issuer, and the origin trusted for cross-origin checks behind
+	// a proxy.
 	BaseURL string
 	// HTTPS turns on Secure __Host- cookies and HSTS; it is true when the
 	// base URL is https.
@@ -61,8 +65,8 @@ func New(d Deps) *echo.Echo {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Stores == nil || d.Auth == nil || d.SessionStore == nil || d.Logger == nil {
-		panic("handlers.New: Deps.Stores, Auth, SessionStore and Logger are required")
+	if d.Stores == nil || d.Auth == nil || d.Tokens == nil || d.SessionStore == nil || d.Logger == nil || d.BaseURL == "" {
+		panic("handlers.New: Deps.Stores, Auth, Tokens, SessionStore, Logger and BaseURL are required")
 	}
 	d.Logger = slog.New(redacting{d.Logger.Handler()})
 	h := &Handlers{Deps: d, Stores: d.Stores, sessions: newSessions(d.SessionStore, d.HTTPS, d.Stores, d.Now)}

@@ -96,3 +96,28 @@ func TestPostingLimitHoldsUnderParallelRequests(t *testing.T) {
 		t.Errorf("%d comments stored, want %d", got, models.CommentsPerWindow)
 	}
 }
+
+// The API counts against the same per-member limits as the pages: a member
+// cannot post past them with a token instead of a form.
+func TestAPIPostingSharesTheLimits(t *testing.T) {
+	t.Parallel()
+	b := boardtest.New(t, boardtest.Options{})
+	seedCast(t, b)
+	alice := b.SignedIn(t, "alice@example.com", alicePW)
+	for i := 1; i < models.PostsPerWindow; i++ {
+		boardtest.WantStatus(t, fmt.Sprintf("page post %d", i), alice.Post("/posts", url.Values{"title": {"Post " + strconv.Itoa(i)}, "body": {"body"}}), http.StatusSeeOther)
+	}
+	token := bearer(signInForTokens(t, b, "alice@example.com", alicePW).AccessToken)
+	post := map[string]string{"title": "Through the API", "body": "body"}
+	boardtest.WantStatus(t, "the last post allowed, through the API", call(t, b, http.MethodPost, "/api/v1/posts", token, post), http.StatusCreated)
+	res := call(t, b, http.MethodPost, "/api/v1/posts", token, post)
+	if p := wantProblem(t, "one post over the limit, through the API", b, res, http.StatusTooManyRequests, "too-many-attempts"); !strings.Contains(p.Detail, "new posts by this member") {
+		t.Errorf("problem detail %q, want it to name the limit on new posts by this member", p.Detail)
+	}
+	if ra := res.Header.Get("Retry-After"); ra != "600" {
+		t.Errorf("Retry-After %q, want 600", ra)
+	}
+	if n := len(b.AllPosts(t)); n != models.PostsPerWindow+1 {
+		t.Errorf("%d posts exist, want the seeded one and %d of alice's", n, models.PostsPerWindow)
+	}
+}

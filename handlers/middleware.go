@@ -59,8 +59,7 @@ func (h *Handlers) logPanic(c echo.Context, err error, stack []byte) error {
 // securityHeaders: no script runs on any page, nothing frames us, and
 // member pages are never stored by a browser or proxy cache.
 func (h *Handlers) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	csp := "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'" + h.formActionExtra() +
-		"; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
+	csp := h.csp(false)
 	return func(c echo.Context) error {
 		hd := c.Response().Header()
 		hd.Set("Content-Security-Policy", csp)
@@ -77,6 +76,17 @@ func (h *Handlers) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// csp is the Content-Security-Policy of every page; with scripts it also
+// lets the page load the board's own static scripts, never inline ones.
+func (h *Handlers) csp(scripts bool) string {
+	scriptSrc := ""
+	if scripts {
+		scriptSrc = "; script-src 'self'"
+	}
+	return "default-src 'none'" + scriptSrc + "; style-src 'self'; img-src 'self'; form-action 'self'" + h.formActionExtra() +
+		"; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
 }
 
 func staticHandler(files fs.FS) http.Handler {

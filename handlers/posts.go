@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"board/models"
+	"board/models/auth"
 	"board/views"
 )
 
@@ -70,14 +71,24 @@ func (h *Handlers) createPost(c echo.Context) error {
 // (models.PostKeys, CommentKeys). Over a limit, it sets Retry-After and
 // returns what to tell the member at the form, which keeps their text.
 func (h *Handlers) postingLimit(c echo.Context, keys []models.ThrottleKey, what string, perWindow, perDay int) (string, error) {
-	_, wait, err := h.Throttle.Begin(c.Request().Context(), keys...)
-	if err != nil || wait <= 0 {
+	throttled, err := h.postingWait(c, keys, what)
+	if err != nil || throttled == nil {
 		return "", err
 	}
-	secs := int(math.Ceil(wait.Seconds()))
+	secs := int(math.Ceil(throttled.Wait.Seconds()))
 	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	return fmt.Sprintf("You have reached the limit for new %s: at most %d in %d minutes and %d a day. Try again in %s. Nothing was published; what you wrote is still here.",
 		what, perWindow, int(models.PostingWindow.Minutes()), perDay, plural((secs+59)/60, "minute", "minutes")), nil
+}
+
+// postingWait counts a new post or comment against keys; over a limit it
+// says how long until the next is allowed.
+func (h *Handlers) postingWait(c echo.Context, keys []models.ThrottleKey, what string) (*auth.Throttled, error) {
+	_, wait, err := h.Throttle.Begin(c.Request().Context(), keys...)
+	if err != nil || wait <= 0 {
+		return nil, err
+	}
+	return &auth.Throttled{Wait: wait, What: "new " + what, Per: "by this member"}, nil
 }
 
 func postForm(c echo.Context) views.PostForm {

@@ -21,6 +21,27 @@ func (h *Handlers) routes(e *echo.Echo) {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/static/*", echo.WrapHandler(staticHandler(static.Files)))
 
+	e.GET("/.well-known/jwks.json", h.jwks)
+
+	// The JSON API never loads the session: a page's cookie cannot be
+	// replayed against it, so it needs no CSRF token. Credentials come
+	// only in the Authorization header.
+	api := e.Group("/api", h.apiOnly)
+	api.POST("/v1/token", h.apiIssueToken)
+	api.POST("/v1/token/refresh", h.apiRefreshToken)
+	api.POST("/v1/token/revoke", h.apiRevokeToken)
+	v1 := api.Group("/v1", h.apiAuthenticate)
+	v1.GET("/me", h.apiMe)
+	v1.GET("/posts", h.apiListPosts)
+	v1.POST("/posts", h.apiCreatePost)
+	v1.GET("/posts/:id", h.apiShowPost)
+	v1.PATCH("/posts/:id", h.apiUpdatePost)
+	v1.DELETE("/posts/:id", h.apiDeletePost)
+	v1.POST("/posts/:id/comments", h.apiCreateComment)
+	v1.GET("/comments/:id", h.apiShowComment)
+	v1.PATCH("/comments/:id", h.apiUpdateComment)
+	v1.DELETE("/comments/:id", h.apiDeleteComment)
+
 	crossOrigin := h.crossOrigin()
 	public := e.Group("", crossOrigin, h.sessions.load, h.currentUser, h.csrf)
 	public.GET("/", h.landing)
@@ -40,6 +61,13 @@ func (h *Handlers) routes(e *echo.Echo) {
 	// Demo mode only (404 otherwise): the mailbox stands in for every inbox.
 	public.GET("/dev/mailbox", h.mailbox)
 	public.GET("/dev/mailbox/:id/html", h.mailboxHTML)
+	public.GET("/learn", h.learnIndex)
+	public.GET("/learn/header", h.learnHeader)
+	public.GET("/learn/browser", h.learnBrowser)
+	public.GET("/learn/session", h.learnSession)
+	public.GET("/learn/token", h.learnToken)
+	public.GET("/learn/oauth", h.learnOAuth)
+	public.GET("/learn/problems", h.learnProblems)
 
 	// Everything below needs a signed-in member: authentication is settled
 	// before CSRF or any handler runs, and each handler still asks the policy.
@@ -56,6 +84,10 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.POST("/account/sessions/end-others", h.endOtherSessions)
 	g.POST("/account/delete", h.deleteAccount)
 	g.POST("/account/notices/:id/dismiss", h.dismissNotice)
+	g.POST("/account/tokens/:id/revoke", h.revokeTokenFamily)
+	g.POST("/learn/session/revoke", h.learnRevokeSession)
+	g.POST("/learn/token", h.learnIssueToken)
+	g.POST("/learn/token/refresh", h.learnRefreshToken)
 
 	g.GET("/posts", h.listPosts)
 	g.GET("/posts/new", h.newPost)

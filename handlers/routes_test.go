@@ -36,6 +36,24 @@ var publicRoutes = map[string]bool{
 	// 404 outside demo mode; in demo mode, open to all (see README).
 	"GET /dev/mailbox":          true,
 	"GET /dev/mailbox/:id/html": true,
+	// The ladder pages are for anyone; their live parts need sign-in.
+	"GET /learn":          true,
+	"GET /learn/header":   true,
+	"GET /learn/browser":  true,
+	"GET /learn/session":  true,
+	"GET /learn/token":    true,
+	"GET /learn/oauth":    true,
+	"GET /learn/problems": true,
+	// Public keys are public.
+	"GET /.well-known/jwks.json": true,
+	// The token endpoints take their credential in the body, and unknown
+	// API paths answer 404 before any credential is asked for; the API
+	// walk (api_test.go) proves none of them answers 2xx without one.
+	"POST /api/v1/token":         true,
+	"POST /api/v1/token/refresh": true,
+	"POST /api/v1/token/revoke":  true,
+	"GET /api":                   true,
+	"GET /api/*":                 true,
 }
 
 func isPublic(method, path string) bool {

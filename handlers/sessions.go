@@ -18,6 +18,7 @@ import (
 
 	"board/models"
 	"board/models/auth"
+	"board/views"
 )
 
 // Session timeouts, enforced by the server whatever the cookie says.
@@ -148,6 +149,19 @@ func (f commitFailed) WriteHeader(int) {
 }
 
 func (f commitFailed) Write(b []byte) (int, error) { return len(b), nil }
+
+// hasCookie reports whether r carries a session cookie, used or not.
+func (s *sessions) hasCookie(r *http.Request) bool {
+	_, err := r.Cookie(s.sm.Cookie.Name)
+	return err == nil
+}
+
+// cookie describes the session cookie the board sets, for /learn.
+func (s *sessions) cookie() views.SessionCookie {
+	ck := s.sm.Cookie
+	sameSite := map[http.SameSite]string{http.SameSiteLaxMode: "Lax", http.SameSiteStrictMode: "Strict", http.SameSiteNoneMode: "None"}[ck.SameSite]
+	return views.SessionCookie{Name: ck.Name, HttpOnly: ck.HttpOnly, Secure: ck.Secure, SameSite: sameSite, Path: ck.Path, Persist: ck.Persist}
+}
 
 // userID is the member this session is signed in as, or 0.
 func (s *sessions) userID(ctx context.Context) int64 { return s.sm.GetInt64(ctx, keyUserID) }

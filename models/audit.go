@@ -43,6 +43,10 @@ const (
 	AuditPasswordResetRequested AuditKind = "password_reset_requested"
 	AuditPasswordReset          AuditKind = "password_reset"
 	AuditMailFailed             AuditKind = "mail_failed"
+	AuditTokenIssued            AuditKind = "token_issued"
+	AuditTokenReused            AuditKind = "refresh_token_reused"
+	AuditTokenRevoked           AuditKind = "token_family_revoked"
+	AuditKeyRotated             AuditKind = "signing_key_rotated"
 )
 
 // AuditKinds lists every kind, for the admin page's filter.
@@ -52,7 +56,7 @@ func AuditKinds() []AuditKind {
 		AuditIdentityLinked, AuditIdentityUnlinked, AuditSessionRevoked, AuditSessionsEnded, AuditPasswordChanged,
 		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed,
 		AuditVerificationSent, AuditEmailVerified, AuditEmailChangeRequested, AuditEmailReleased, AuditPasswordResetRequested,
-		AuditPasswordReset, AuditMailFailed}
+		AuditPasswordReset, AuditMailFailed, AuditTokenIssued, AuditTokenReused, AuditTokenRevoked, AuditKeyRotated}
 }
 
 // HiddenKind is the audit kind of hiding (or restoring) a post or comment.

@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ const (
 	DenyForbidden           // 403: we know you, and the rule says no (authorization)
 	DenyNotFound            // 404: you may not know this exists
 	DenyUnavailable         // 403: your account is suspended
+	DenyScope               // 403: the token's scope does not cover this
 )
 
 // Decision is an outcome plus the rule, in words, that produced it.
@@ -211,6 +213,30 @@ func CanReleaseEmail(actor, target *User) Decision {
 // (suspended, no longer an admin, not the author) a moment earlier.
 var ErrRefusedAtWrite = &Denied{Decision{DenyForbidden,
 	"By the time this was saved, your account was no longer allowed to do it (it was suspended, lost admin, or this is not yours). Nothing was changed."}}
+
+// Scopes an API credential may carry. A scope narrows what the rules in
+// this file allow a member; it never widens it.
+const (
+	ScopeEmail      = "email"
+	ScopePostsRead  = "posts:read"
+	ScopePostsWrite = "posts:write"
+)
+
+// FullScope is what a member's own credentials carry: their password (HTTP
+// Basic) or a token from the board's own token endpoint.
+const FullScope = ScopeEmail + " " + ScopePostsRead + " " + ScopePostsWrite
+
+// HasScope reports whether the space-separated scope grants s.
+func HasScope(scope, s string) bool { return slices.Contains(strings.Fields(scope), s) }
+
+// CanUseScope: a request made with a credential needs its scope to cover
+// what the request does.
+func CanUseScope(scope, need string) Decision {
+	if HasScope(scope, need) {
+		return allow
+	}
+	return Decision{DenyScope, fmt.Sprintf("This credential was granted the scope %q; this request needs %q. A scope narrows what a member may do, it never widens it.", scope, need)}
+}
 
 // CanSignIn: a suspended member may not start a session by any method.
 // via names the method for the explanation, e.g. "Google" ("" for a password).

@@ -53,7 +53,8 @@ type SessionIndex interface {
 	// Revoke ends one of userID's sessions by its id, audited; ErrNotFound
 	// if it is not theirs.
 	Revoke(ctx context.Context, userID, sessionID int64, by Actor) error
-	// EndAll ends every session of userID but keep's ("" ends all), records
-	// why, and returns how many were live.
+	// EndAll ends every session of userID but keep's ("" ends all) and
+	// every token family of theirs, records why, and returns how many
+	// sessions were live.
 	EndAll(ctx context.Context, userID int64, keep, why string, by Actor) (int, error)
 }

@@ -2,100 +2,132 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
 	"time"
 )
 
-// TokenPurpose is what a mailed link may do; a token is only ever accepted
-// for the purpose it was issued for.
-type TokenPurpose string
-
-const (
-	TokenVerifyEmail   TokenPurpose = "verify_email"   // proves the account's current address
-	TokenChangeEmail   TokenPurpose = "change_email"   // proves a new address before it replaces the old one
-	TokenResetPassword TokenPurpose = "reset_password" // sets a new password
-)
-
-// TTL is how long a link of this purpose stays valid: a password reset is
-// a key to the account, so it is short-lived.
-func (p TokenPurpose) TTL() time.Duration {
-	if p == TokenResetPassword {
-		return 30 * time.Minute
-	}
-	return 24 * time.Hour
+// SigningKey is one key the board signs tokens with. The newest live key of
+// an algorithm signs; a retired key signs nothing new but stays published
+// until the last token it signed has expired.
+type SigningKey struct {
+	ID        string // the JWS "kid"
+	Algorithm string // "ES256" for access tokens
+	Private   PrivateKey
+	CreatedAt time.Time
+	RetiredAt *time.Time
 }
 
-// IssuedKind is the audit kind of sending a link of this purpose.
-func (p TokenPurpose) IssuedKind() AuditKind {
-	switch p {
-	case TokenChangeEmail:
-		return AuditEmailChangeRequested
-	case TokenResetPassword:
-		return AuditPasswordResetRequested
-	}
-	return AuditVerificationSent
+// PrivateKey is a signing key in PKCS#8 form. It prints as [redacted], so a
+// log line or a %v never shows it.
+type PrivateKey []byte
+
+// Format prints "[redacted]" for every verb.
+func (PrivateKey) Format(f fmt.State, _ rune) { io.WriteString(f, "[redacted]") }
+func (PrivateKey) LogValue() slog.Value       { return slog.StringValue("[redacted]") }
+func (PrivateKey) MarshalText() ([]byte, error) {
+	return []byte("[redacted]"), nil
 }
 
-// MailToken is a single-use token as the board keeps it: only the hash of
-// what the link carries.
-type MailToken struct {
-	Hash      string
+// SigningKeys keeps the board's signing keys.
+type SigningKeys interface {
+	// List returns every stored key, newest first.
+	List(ctx context.Context) ([]*SigningKey, error)
+	// Create stores a key (the first of its algorithm, made on first start).
+	Create(ctx context.Context, k *SigningKey) error
+	// Rotate stores k, retires every other live key of its algorithm,
+	// deletes keys retired before pruneBefore, and audits the rotation, in
+	// one transaction.
+	Rotate(ctx context.Context, k *SigningKey, pruneBefore time.Time, by Actor) error
+}
+
+// TokenFamily is one sign-in of an API client: every access and refresh
+// token descended from one grant. Revoking the family ends all of them.
+type TokenFamily struct {
+	ID           int64
+	UserID       int64
+	ClientID     string // who asked: "board" for the first-party token endpoint
+	Scope        string // space-separated
+	CreatedAt    time.Time
+	LastUsedAt   time.Time
+	ExpiresAt    time.Time // absolute: no refresh extends a family past it
+	RevokedAt    *time.Time
+	RevokeReason string
+	UserAgent    string
+	ClientIP     string
+}
+
+// NewTokenFamily is a grant about to be issued. How says how the member
+// proved who they are ("with password"), for the audit row.
+type NewTokenFamily struct {
 	UserID    int64
-	Purpose   TokenPurpose
-	Email     string // the address the link was sent to, which using it proves
+	ClientID  string
+	Scope     string
+	UserAgent string
+	ClientIP  string
+	ExpiresAt time.Time
+	How       string
+}
+
+// RefreshToken is a refresh token as stored: only its hash.
+type RefreshToken struct {
+	Hash      string
 	ExpiresAt time.Time
 }
 
-// TokenBytes is the size of a token's secret: 256 random bits.
-const TokenBytes = 32
-
-// NewTokenSecret returns a fresh token for a link and the hash to store.
-func NewTokenSecret() (secret, hash string) {
-	b := make([]byte, TokenBytes)
-	if _, err := rand.Read(b); err != nil {
-		panic("crypto/rand failed: " + err.Error())
-	}
-	secret = base64.RawURLEncoding.EncodeToString(b)
-	return secret, TokenHash(secret)
+// TokenHolder is what a bearer request needs beyond the signature: its
+// family's state and its member as they are now.
+type TokenHolder struct {
+	Family *TokenFamily
+	User   *User
+	// TokensValidAfter cuts off every token the member was issued before it
+	// (a password change, "sign out everywhere else", a suspension).
+	TokensValidAfter time.Time
 }
 
-// TokenHash is how a token is stored and looked up. A fast hash is enough:
-// the secret has 256 random bits, so there is nothing to guess.
-func TokenHash(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+// FamilyRevoked refuses a token whose family was revoked; Reused means
+// this very request presented a spent refresh token, and revoked it.
+type FamilyRevoked struct {
+	FamilyID int64
+	Reason   string
+	Reused   bool
 }
 
-// TokenMail is a token and the message that carries its link, stored
-// together or not at all.
-type TokenMail struct {
-	Token MailToken
-	Mail  *Mail
-}
+func (e *FamilyRevoked) Error() string { return "token family revoked: " + e.Reason }
 
-// MailTokens keeps the links the board mails and carries out what they
-// do. Using a token deletes it in the same statement that finds it, so a
-// link works once even when clicked twice at the same moment.
-type MailTokens interface {
-	// Issue stores a token with its mail and any notices, voiding the
-	// user's older tokens of the same purpose, audited, in one transaction.
-	Issue(ctx context.Context, t TokenMail, notices []*Mail, by Actor) error
-	// Peek returns the live token with this hash if it has one of purposes,
-	// without using it; ErrNotFound otherwise.
-	Peek(ctx context.Context, hash string, purposes ...TokenPurpose) (*MailToken, error)
-	// Pending returns the user's live token of purpose, or ErrNotFound.
-	Pending(ctx context.Context, userID int64, purpose TokenPurpose) (*MailToken, error)
-	// ConfirmEmail uses a verify or change token: the address it was sent
-	// to becomes the account's, verified. An account holding that address
-	// unverified gives it up (MayTakeOverEmail), audited. ErrNotFound: no
-	// such live token, or the account's address changed since; ErrConflict:
-	// another account holds the address verified.
-	ConfirmEmail(ctx context.Context, hash string, by Actor) (*User, error)
-	// ResetPassword uses a reset token: it sets the password, marks the
-	// address verified (the link reached it), ends every way the account is
-	// signed in, queues notice and audits, in one transaction. It returns
-	// the account and how many sessions ended.
-	ResetPassword(ctx context.Context, hash, passwordHash string, notice *Mail, by Actor) (*User, int, error)
+// Why a family was revoked, kept with it and shown to its member.
+const (
+	RevokedRefreshReused  = "a refresh token was used twice"
+	RevokedByMember       = "revoked by its member"
+	RevokedByClient       = "revoked by the client"
+	RevokedPasswordChange = "the password changed"
+	RevokedSuspended      = "the account was suspended"
+	RevokedRoleChange     = "the member's role changed"
+)
+
+// TokenFamilies keeps refresh-token families.
+type TokenFamilies interface {
+	// Start opens a family with its first refresh token and audits the
+	// issue, in one transaction. It also forgets the member's families
+	// that have expired.
+	Start(ctx context.Context, f NewTokenFamily, first RefreshToken) (*TokenFamily, error)
+	// Rotate spends the refresh token with hash used and adds next to its
+	// family, returning the family's holder. A token spent before revokes
+	// its whole family (audited) and returns *FamilyRevoked with Reused; a
+	// token of a revoked family returns *FamilyRevoked; an unknown or
+	// expired one ErrNotFound.
+	Rotate(ctx context.Context, used string, next RefreshToken, by Actor) (*TokenHolder, error)
+	// RevokeByRefresh revokes the family of a refresh token, audited;
+	// ErrNotFound if no live family has it.
+	RevokeByRefresh(ctx context.Context, hash, why string, by Actor) error
+	// Revoke revokes one of userID's families, audited; ErrNotFound if it
+	// is not theirs or not live.
+	Revoke(ctx context.Context, userID, familyID int64, why string, by Actor) error
+	// ForUser lists a member's live families, most recently used first.
+	ForUser(ctx context.Context, userID int64) ([]*TokenFamily, error)
+	// Holder is the one indexed lookup of a bearer request: the family and
+	// its member, whatever their state (ErrNotFound once either is gone).
+	// At most once a minute it notes the family as used.
+	Holder(ctx context.Context, familyID int64) (*TokenHolder, error)
 }

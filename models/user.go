@@ -65,7 +65,8 @@ type NewUser struct {
 }
 
 // Users reads and writes accounts. Every change is one transaction with its
-// audit row; changes that alter what a member may do end their sessions.
+// audit row; changes that alter what a member may do end their sessions and
+// their API tokens in that transaction.
 type Users interface {
 	// Create adds a member and records the registration (detail says how,
 	// e.g. "via google"); ErrConflict means the email is taken.

@@ -17,6 +17,9 @@ type Page struct {
 	Viewer *models.User // nil when nobody is signed in
 	CSRF   string
 	Flash  string
+	// Scripts are static scripts (static/) the page adds to what works
+	// without them.
+	Scripts []string
 }
 
 // Provider is a configured social sign-in button.

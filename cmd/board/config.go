@@ -8,8 +8,10 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"board/models/mail"
+	"board/models/tokens"
 )
 
 // config is the board's settings: each flag falls back to a BOARD_*
@@ -20,6 +22,7 @@ type config struct {
 	DBSync         string // "normal" or "full"
 	BaseURL        string
 	Demo           bool
+	AccessTokenTTL time.Duration
 	TrustedProxies []*net.IPNet
 	Google         oauthClient
 	Facebook       oauthClient
@@ -69,6 +72,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	fs.StringVar(&mailFrom, "mail-from", env("BOARD_MAIL_FROM", ""), "From address of the board's mail, e.g. \"Board <board@example.org>\" (BOARD_MAIL_FROM; the server from BOARD_SMTP_URL)")
 	c.Google.Secret = getenv("BOARD_GOOGLE_CLIENT_SECRET")
 	c.Facebook.Secret = getenv("BOARD_FACEBOOK_CLIENT_SECRET")
+	ttl := fs.String("access-token-ttl", env("BOARD_ACCESS_TOKEN_TTL", tokens.DefaultAccessTTL.String()), "lifetime of API access tokens, a Go duration (BOARD_ACCESS_TOKEN_TTL)")
 	fs.BoolVar(&c.Demo, "demo", false, "demo mode: seed demo members and posts and start the local stand-in for Google and Facebook sign-in")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -78,6 +82,13 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.DBSync != "normal" && c.DBSync != "full" {
 		return nil, fmt.Errorf("BOARD_DB_SYNC must be normal or full, not %q", c.DBSync)
+	}
+	var err error
+	if c.AccessTokenTTL, err = time.ParseDuration(*ttl); err != nil {
+		return nil, fmt.Errorf("BOARD_ACCESS_TOKEN_TTL: %w", err)
+	}
+	if err := tokens.CheckAccessTTL(c.AccessTokenTTL); err != nil {
+		return nil, fmt.Errorf("BOARD_ACCESS_TOKEN_TTL: %w", err)
 	}
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {

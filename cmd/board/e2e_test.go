@@ -573,6 +573,9 @@ func TestBadConfigurationIsAnError(t *testing.T) {
 		{name: "bad listen address", args: []string{"-addr", "127.0.0.1:99999"}},
 		{name: "bad trusted proxy flag", args: []string{"-addr", "127.0.0.1:0", "-trusted-proxies", "10.0.0.0/99"}},
 		{name: "bad trusted proxy env", args: []string{"-addr", "127.0.0.1:0"}, env: map[string]string{"BOARD_TRUSTED_PROXIES": "not-an-ip"}},
+		{name: "access token lifetime not a duration", args: []string{"-addr", "127.0.0.1:0"}, env: map[string]string{"BOARD_ACCESS_TOKEN_TTL": "ten minutes"}, want: "BOARD_ACCESS_TOKEN_TTL"},
+		{name: "access token lifetime too long", args: []string{"-addr", "127.0.0.1:0", "-access-token-ttl", "2h"}, want: "between 30s and 1h0m0s"},
+		{name: "access token lifetime too short", args: []string{"-addr", "127.0.0.1:0", "-access-token-ttl", "1s"}, want: "between 30s and 1h0m0s"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"board/models"
 	"board/models/auth"
 	"board/models/mail"
+	"board/models/tokens"
 	"board/views"
 )
 
@@ -94,12 +95,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.Demo {
 		fmt.Fprintf(stdout, "board: demo mailbox at %s/dev/mailbox (every message the board writes, shown to anyone: demo only)\n", baseURL)
 	}
+	tokenService := tokens.New(st, time.Now, tokens.Config{Issuer: baseURL, AccessTTL: cfg.AccessTokenTTL})
+	if err := tokenService.EnsureKeys(ctx); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
 
 	sessionStore, stopCleanup := d.SessionStore(5*time.Minute, time.Now)
 	defer stopCleanup()
 	e := handlers.New(handlers.Deps{
 		Stores:         st,
 		Auth:           auth.New(st, mail.NewComposer(views.Letters{}, baseURL, time.Now), time.Now),
+		Tokens:         tokenService,
 		SessionStore:   sessionStore,
 		Social:         socialProviders(cfg, baseURL),
 		Logger:         logger,

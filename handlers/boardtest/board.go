@@ -27,6 +27,7 @@ import (
 	"board/models"
 	"board/models/auth"
 	"board/models/mail"
+	"board/models/tokens"
 	"board/views"
 )
 
@@ -69,6 +70,8 @@ type Board struct {
 	// it means an unexpected internal failure.
 	Logs    *Logs
 	Standin *Standin // nil without Options.Social
+	// Tokens is the board's token service (its issuer is URL).
+	Tokens *tokens.Service
 
 	tb       testing.TB
 	srv      *httptest.Server
@@ -109,14 +112,23 @@ func New(tb testing.TB, o Options) *Board {
 	if o.Social {
 		b.Standin, providers = startStandin(tb, b.URL, b.Clock, o)
 	}
+	baseURL := o.BaseURL
+	if baseURL == "" {
+		baseURL = b.URL
+	}
+	b.Tokens = tokens.New(b.Stores, b.Clock.Now, tokens.Config{Issuer: baseURL})
+	if err := b.Tokens.EnsureKeys(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
 	b.Echo = handlers.New(handlers.Deps{
 		Stores:         b.Stores,
 		Auth:           auth.New(b.Stores, mail.NewComposer(views.Letters{}, b.URL, b.Clock.Now), b.Clock.Now),
+		Tokens:         b.Tokens,
 		SessionStore:   sessionStore,
 		Logger:         slog.New(slog.NewTextHandler(b.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Social:         providers,
 		TrustedProxies: o.TrustedProxies,
-		BaseURL:        o.BaseURL,
+		BaseURL:        baseURL,
 		Now:            b.Clock.Now,
 		Mailbox:        o.Mailbox,
 		MailServer:     o.MailServer,

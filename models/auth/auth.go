@@ -43,6 +43,17 @@ var (
 type Throttled struct {
 	Wait time.Duration
 	What string // "failed sign-ins", "registrations"
+	// Per says whom the limit counts against; "" is the client's network
+	// or the account, as for sign-ins.
+	Per string
+}
+
+// CountedAgainst says whom the limit counts against, for a message.
+func (t *Throttled) CountedAgainst() string {
+	if t.Per == "" {
+		return "from your network or for this account"
+	}
+	return t.Per
 }
 
 func (t *Throttled) Error() string { return "too many " + t.What }
