@@ -12,12 +12,12 @@ import (
 type audit struct{ store }
 
 func (s *audit) Record(ctx context.Context, e models.AuditEvent) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error { return s.recordTx(ctx, tx, e) })
+	return s.db.withTx(ctx, func(tx *tx) error { return s.recordTx(ctx, tx, e) })
 }
 
 // recordTx appends an event inside a caller's transaction, chained to the
 // last one, so an action and its audit row commit together.
-func (s store) recordTx(ctx context.Context, tx *sql.Tx, e models.AuditEvent) error {
+func (s store) recordTx(ctx context.Context, tx *tx, e models.AuditEvent) error {
 	var prev string
 	err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1`).Scan(&e.ID, &prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -62,7 +62,7 @@ func (s *audit) List(ctx context.Context, f models.AuditFilter, limit int) (*mod
 		where = append(where, "e.kind = "+placeholder(len(args)))
 	}
 	args = append(args, limit+1)
-	events, err := scanAll(ctx, s.db.read, func(row scanner) (*models.AuditEvent, error) {
+	events, err := scanAll(ctx, s.db.reader(), func(row scanner) (*models.AuditEvent, error) {
 		var name string
 		var about models.AuditTarget
 		e, err := scanAuditEvent(row, &name, &about.Exists, &about.Name, &about.Owner, &about.PostID)
@@ -94,7 +94,7 @@ func (s *audit) List(ctx context.Context, f models.AuditFilter, limit int) (*mod
 func (s *audit) Head(ctx context.Context) (int64, string, error) {
 	var id int64
 	var hash string
-	err := s.db.read.QueryRowContext(ctx, `SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1`).Scan(&id, &hash)
+	err := s.db.reader().QueryRowContext(ctx, `SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1`).Scan(&id, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", nil
 	}
@@ -103,7 +103,7 @@ func (s *audit) Head(ctx context.Context) (int64, string, error) {
 
 func (s *audit) HashAt(ctx context.Context, id int64) (string, error) {
 	var hash string
-	err := s.db.read.QueryRowContext(ctx, `SELECT hash FROM audit_events WHERE id = $1`, id).Scan(&hash)
+	err := s.db.reader().QueryRowContext(ctx, `SELECT hash FROM audit_events WHERE id = $1`, id).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", models.ErrNotFound
 	}
@@ -111,7 +111,7 @@ func (s *audit) HashAt(ctx context.Context, id int64) (string, error) {
 }
 
 func (s *audit) Verify(ctx context.Context) (int, error) {
-	rows, err := s.db.read.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events e ORDER BY e.id`)
+	rows, err := s.db.reader().QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events e ORDER BY e.id`)
 	if err != nil {
 		return 0, err
 	}

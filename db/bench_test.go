@@ -22,7 +22,7 @@ func seedBoard(tb testing.TB, d *DB, nUsers, nPosts int) {
 	tb.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC().Format(time.RFC3339Nano)
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *tx) error {
 		stmts := []struct {
 			q    string
 			args []any
@@ -126,19 +126,44 @@ type recordingConn struct {
 	rec *queryRecorder
 }
 
-func (c *recordingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+func (r *queryRecorder) record(query string, args []driver.NamedValue) {
 	vals := make([]any, len(args))
 	for i, a := range args {
 		vals[i] = a.Value
 	}
-	c.rec.mu.Lock()
-	c.rec.queries = append(c.rec.queries, recordedQuery{query, vals})
-	c.rec.mu.Unlock()
+	r.mu.Lock()
+	r.queries = append(r.queries, recordedQuery{query, vals})
+	r.mu.Unlock()
+}
+
+func (c *recordingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	c.rec.record(query, args)
 	qc, ok := c.Conn.(driver.QueryerContext)
 	if !ok {
 		return nil, driver.ErrSkip
 	}
 	return qc.QueryContext(ctx, query, args)
+}
+
+// PrepareContext records each run of a prepared statement: stores prepare
+// their queries once and run them many times.
+func (c *recordingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &recordingStmt{Stmt: st, query: query, rec: c.rec}, nil
+}
+
+type recordingStmt struct {
+	driver.Stmt
+	query string
+	rec   *queryRecorder
+}
+
+func (s *recordingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.rec.record(s.query, args)
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
 }
 
 func (r *queryRecorder) take() []recordedQuery {
@@ -207,7 +232,7 @@ func recordingPostStore(t *testing.T) (*DB, models.Posts, *queryRecorder) {
 	rec := &queryRecorder{}
 	read := sql.OpenDB(&recordingConnector{drv: d.read.Driver(), dsn: "file:" + path + "?_pragma=foreign_keys(1)", rec: rec})
 	t.Cleanup(func() { read.Close() })
-	return d, NewStores(&DB{write: d.write, read: read}, time.Now, time.Minute).Posts, rec
+	return d, NewStores(&DB{write: d.write, read: read, writes: d.writes, reads: &statements{pool: read}}, time.Now, time.Minute).Posts, rec
 }
 
 var listCases = []struct {

@@ -13,10 +13,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
-	"github.com/alexedwards/scs/v2"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
@@ -29,13 +26,29 @@ var migrations embed.FS
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
+	// Prepared statements, by query text, for each pool.
+	writes, reads *statements
 }
+
+// Option changes how Open opens the database.
+type Option func(*options)
+
+type options struct{ sync string }
+
+// FullSync makes every commit durable against power loss, not only against
+// the process dying: SQLite syncs the WAL on each commit (synchronous=FULL)
+// instead of at checkpoints (NORMAL, the default). It costs write latency.
+func FullSync() Option { return func(o *options) { o.sync = "FULL" } }
 
 // Open opens (creating if needed) the SQLite file at path with WAL, foreign
 // keys, a busy timeout and immediate write transactions.
-func Open(path string) (*DB, error) {
+func Open(path string, opts ...Option) (*DB, error) {
+	o := options{sync: "NORMAL"}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	pragmas := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(5000)", "foreign_keys(1)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(" + o.sync + ")", "busy_timeout(5000)", "foreign_keys(1)"} {
 		pragmas.Add("_pragma", p)
 	}
 	pragmas.Set("_txlock", "immediate")
@@ -51,8 +64,11 @@ func Open(path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// Idle connections are kept, or the pool would close all but two after
+	// every burst and pay to reopen them and re-prepare their statements.
 	read.SetMaxOpenConns(8)
-	d := &DB{write: write, read: read}
+	read.SetMaxIdleConns(8)
+	d := &DB{write: write, read: read, writes: &statements{pool: write}, reads: &statements{pool: read}}
 	if err := write.Ping(); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -68,31 +84,39 @@ func (d *DB) Close() error {
 // Ping checks the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
 
-// SessionStore is the scs store over this database. A cleanup interval of
-// zero turns off its background sweep (tests).
-func (d *DB) SessionStore(cleanup time.Duration) (scs.Store, func()) {
-	s := sqlite3store.NewWithCleanupInterval(d.write, cleanup)
-	return s, s.StopCleanup
-}
+// reader runs single queries on the read pool, prepared once.
+func (d *DB) reader() querier { return pooled{d.reads} }
+
+// writer runs single statements (each its own transaction) on the writer.
+func (d *DB) writer() querier { return pooled{d.writes} }
 
 // withTx runs fn in one write transaction, committing only if fn succeeds.
-func (d *DB) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := d.write.BeginTx(ctx, nil)
+func (d *DB) withTx(ctx context.Context, fn func(*tx) error) error {
+	sqlTx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	t := &tx{Tx: sqlTx, statements: d.writes}
 	// A panic must not leave the single writer connection inside a transaction.
 	defer func() {
 		if p := recover(); p != nil {
-			tx.Rollback()
+			sqlTx.Rollback()
 			panic(p)
 		}
 	}()
-	if err := fn(tx); err != nil {
-		tx.Rollback()
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	// The writer's one connection was busy inside the transaction, so
+	// statements first seen there are prepared now that it is free.
+	for _, query := range t.missed {
+		d.writes.prepare(ctx, query)
+	}
+	return nil
 }
 
 // Migrate applies, in name order, every embedded migration not yet recorded,
@@ -115,7 +139,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = d.withTx(ctx, func(tx *sql.Tx) error {
+		err = d.withTx(ctx, func(tx *tx) error {
 			var done int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, short).Scan(&done); err != nil {
 				return err
@@ -123,7 +147,8 @@ func (d *DB) Migrate(ctx context.Context) error {
 			if done > 0 {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			// A migration runs once: not worth a cached statement.
+			if _, err := tx.Tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES ($1)`, short)
@@ -134,4 +159,13 @@ func (d *DB) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Changes is how many rows the board has inserted, updated or deleted since
+// the database was opened: every write goes through the writer's one
+// connection, and SQLite counts them there.
+func (d *DB) Changes(ctx context.Context) (int64, error) {
+	var n int64
+	err := d.write.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&n)
+	return n, err
 }

@@ -132,6 +132,8 @@ func TestMigrateIsIdempotent(t *testing.T) {
 
 var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
 
+// Numbers only increase, one per migration. Gaps are allowed: engineers
+// working in parallel each own a range of numbers.
 func TestMigrationNames(t *testing.T) {
 	last := ""
 	for _, name := range embeddedMigrations(t) {
@@ -157,6 +159,13 @@ var landedMigrations = map[string]string{
 	"0001_init.sql":              "2a6eee48e34a3db38916e1aa1b1b5f220edcd7f4e3ffd3fda81e55319c4d8374",
 	"0002_identities.sql":        "e201ae0357fcf582d300f39f0e16125478eab1bfc3b0fd5b4611769051fec296",
 	"0003_sessions_throttle.sql": "86c56ff759fc78b78ef9e59d61268e0adbd57b8840e1ff57aac8cda4960950ef",
+	"0004_session_expiry.sql":    "dd630b298808ae63af7a1afeace576c425bb9a12688e884712101c23f708b833",
+	"0010_server_secrets.sql":    "e1f291833c64228fb16736f996ea988cbf36a3d2f2f30e1fa4e3519de212e1d4",
+	"0011_throttle_expiry.sql":   "6f05ca15671624734648d15c75938e3b5ce8d9fcaab4963e874b1c82c59c53b4",
+	"0012_sign_in_notices.sql":   "c40f5180685619e6570b4a2f35725f8dde6f32fa2faf07fd4417c2e1ba93fc16",
+	"0030_tokens.sql":            "eb0ddb2da8dd3245e311a823c41ee1cd3e1fd7ba78043c26448e325c7ff45f80",
+	"0031_sign_in_traces.sql":    "46c0867881e094dd01c0ec8fce6ab3ec0ad7853b2383483e5987f7174455797b",
+	"0050_mail.sql":              "f4858eacbdc8834f87016e26149314a79c443a7f1f75dcf46b1de91823ff9371",
 }
 
 func TestLandedMigrationsAreUnchanged(t *testing.T) {
@@ -258,7 +267,7 @@ func countRows(t *testing.T, d *DB, table string) int {
 	return n
 }
 
-func insertUser(ctx context.Context, tx *sql.Tx, email string) error {
+func insertUser(ctx context.Context, tx *tx, email string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO users (email, display_name, created_at) VALUES (?, 'x', 'now')`, email)
 	return err
 }
@@ -267,7 +276,7 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 	ctx := context.Background()
 	d := migrated(t)
 
-	if err := d.withTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, "kept@example.com") }); err != nil {
+	if err := d.withTx(ctx, func(tx *tx) error { return insertUser(ctx, tx, "kept@example.com") }); err != nil {
 		t.Fatalf("withTx(success): %v", err)
 	}
 	if n := countRows(t, d, "users"); n != 1 {
@@ -275,7 +284,7 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 	}
 
 	boom := errors.New("boom")
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *tx) error {
 		if err := insertUser(ctx, tx, "a@example.com"); err != nil {
 			return err
 		}
@@ -292,7 +301,7 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 	}
 
 	// A failing statement part-way: the earlier insert goes too.
-	err = d.withTx(ctx, func(tx *sql.Tx) error {
+	err = d.withTx(ctx, func(tx *tx) error {
 		if err := insertUser(ctx, tx, "c@example.com"); err != nil {
 			return err
 		}
@@ -308,7 +317,7 @@ func TestWithTxCommitsAndRollsBack(t *testing.T) {
 	// The single writer connection was given back each time.
 	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := d.withTx(tctx, func(tx *sql.Tx) error { return insertUser(tctx, tx, "after@example.com") }); err != nil {
+	if err := d.withTx(tctx, func(tx *tx) error { return insertUser(tctx, tx, "after@example.com") }); err != nil {
 		t.Errorf("withTx after rollbacks: %v", err)
 	}
 }
@@ -324,7 +333,7 @@ func TestWithTxRollsBackOnPanic(t *testing.T) {
 				t.Error("withTx swallowed the callback's panic")
 			}
 		}()
-		d.withTx(ctx, func(tx *sql.Tx) error {
+		d.withTx(ctx, func(tx *tx) error {
 			if err := insertUser(ctx, tx, "panicky@example.com"); err != nil {
 				return err
 			}
@@ -333,7 +342,7 @@ func TestWithTxRollsBackOnPanic(t *testing.T) {
 	}()
 	tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	err := d.withTx(tctx, func(tx *sql.Tx) error { return insertUser(tctx, tx, "next@example.com") })
+	err := d.withTx(tctx, func(tx *tx) error { return insertUser(tctx, tx, "next@example.com") })
 	if err != nil {
 		t.Fatalf("write after a panicking withTx: %v (the writer connection is still held by the abandoned transaction)", err)
 	}

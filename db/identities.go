@@ -27,15 +27,15 @@ func scanIdentity(row scanner) (*models.Identity, error) {
 }
 
 func (s *identities) Find(ctx context.Context, provider, subject string) (*models.Identity, error) {
-	return scanIdentity(s.db.read.QueryRowContext(ctx,
+	return scanIdentity(s.db.reader().QueryRowContext(ctx,
 		`SELECT `+identityColumns+` FROM identities WHERE provider = $1 AND subject = $2`, provider, subject))
 }
 
 func (s *identities) ForUser(ctx context.Context, userID int64) ([]*models.Identity, error) {
-	return scanAll(ctx, s.db.read, scanIdentity, `SELECT `+identityColumns+` FROM identities WHERE user_id = $1 ORDER BY provider`, userID)
+	return scanAll(ctx, s.db.reader(), scanIdentity, `SELECT `+identityColumns+` FROM identities WHERE user_id = $1 ORDER BY provider`, userID)
 }
 
-func (s *identities) linkTx(ctx context.Context, tx *sql.Tx, i *models.Identity, by models.Actor) error {
+func (s *identities) linkTx(ctx context.Context, tx *tx, i *models.Identity, by models.Actor) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO identities (user_id, provider, subject, email, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		i.UserID, i.Provider, i.Subject, i.Email, s.nowText())
 	if isUniqueViolation(err) {
@@ -48,12 +48,12 @@ func (s *identities) linkTx(ctx context.Context, tx *sql.Tx, i *models.Identity,
 }
 
 func (s *identities) Link(ctx context.Context, i *models.Identity, by models.Actor) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error { return s.linkTx(ctx, tx, i, by) })
+	return s.db.withTx(ctx, func(tx *tx) error { return s.linkTx(ctx, tx, i, by) })
 }
 
 func (s *identities) CreateUser(ctx context.Context, n models.NewUser, ext models.ExternalIdentity, clientIP string) (*models.User, error) {
 	var u *models.User
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *tx) error {
 		var err error
 		if u, err = s.createUserTx(ctx, tx, n, "via "+ext.Provider, models.Actor{ClientIP: clientIP}); err != nil {
 			return err
@@ -67,7 +67,7 @@ func (s *identities) CreateUser(ctx context.Context, n models.NewUser, ext model
 // Unlink checks and deletes in one transaction, so two racing unlinks
 // cannot both pass the check.
 func (s *identities) Unlink(ctx context.Context, userID int64, provider string, by models.Actor) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
 		var hasPassword bool
 		var identities int
 		err := tx.QueryRowContext(ctx, `SELECT password_hash IS NOT NULL, (SELECT count(*) FROM identities WHERE user_id = users.id)

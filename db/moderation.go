@@ -26,7 +26,7 @@ type notice struct {
 
 // notifyTx writes a notification: the one place every kind is created, so a
 // channel such as mail hooks in here.
-func (s store) notifyTx(ctx context.Context, tx *sql.Tx, n notice) error {
+func (s store) notifyTx(ctx context.Context, tx *tx, n notice) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, actor_id, target_type, target_id, post_id, report_id, detail, subject, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		n.UserID, n.Kind, nullID(n.ActorID), n.Target.Type, n.Target.ID, n.PostID, nullID(n.ReportID), n.Detail, n.Subject, s.nowText())
@@ -35,7 +35,7 @@ func (s store) notifyTx(ctx context.Context, tx *sql.Tx, n notice) error {
 
 // notifyRepliesTx tells the post's author and everyone who commented on the
 // post before cm that cm was written (never its own author).
-func (s store) notifyRepliesTx(ctx context.Context, tx *sql.Tx, cm *models.Comment) error {
+func (s store) notifyRepliesTx(ctx context.Context, tx *tx, cm *models.Comment) error {
 	target, now := models.CommentRef(cm.ID), s.nowText()
 	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, actor_id, target_type, target_id, post_id, created_at)
 		SELECT p.author_id, $1, $2, $3, $4, p.id, $5 FROM posts p
@@ -55,7 +55,7 @@ func (s store) notifyRepliesTx(ctx context.Context, tx *sql.Tx, cm *models.Comme
 // settleReportsTx closes the open reports on target (and, when a post is
 // deleted, on its comments) as outcome, and tells each reporter. It
 // returns how many it closed.
-func (s store) settleReportsTx(ctx context.Context, tx *sql.Tx, target models.ContentRef, outcome models.ReportStatus, by models.Actor) (int, error) {
+func (s store) settleReportsTx(ctx context.Context, tx *tx, target models.ContentRef, outcome models.ReportStatus, by models.Actor) (int, error) {
 	where := `target_type = $4 AND target_id = $5`
 	if target.Type == "post" && outcome == models.ReportDeleted {
 		where = `(` + where + ` OR (target_type = 'comment' AND post_id = $5))`
@@ -92,7 +92,7 @@ func (s store) settleReportsTx(ctx context.Context, tx *sql.Tx, target models.Co
 // moderatedTx is what follows a moderator hiding or restoring content: the
 // author is told (unless they did it themselves), and hiding settles the
 // content's open reports.
-func (s store) moderatedTx(ctx context.Context, tx *sql.Tx, target models.ContentRef, hidden bool, reason string, by models.Actor) error {
+func (s store) moderatedTx(ctx context.Context, tx *tx, target models.ContentRef, hidden bool, reason string, by models.Actor) error {
 	author, postID, err := contentOwnerTx(ctx, tx, target)
 	if err != nil {
 		return err
@@ -111,7 +111,7 @@ func (s store) moderatedTx(ctx context.Context, tx *sql.Tx, target models.Conten
 }
 
 // contentOwnerTx returns a post's or comment's author (0 if gone) and post.
-func contentOwnerTx(ctx context.Context, tx *sql.Tx, target models.ContentRef) (author, postID int64, err error) {
+func contentOwnerTx(ctx context.Context, tx *tx, target models.ContentRef) (author, postID int64, err error) {
 	query := `SELECT coalesce(author_id, 0), id FROM posts WHERE id = $1`
 	if target.Type == "comment" {
 		query = `SELECT coalesce(author_id, 0), post_id FROM comments WHERE id = $1`
@@ -126,7 +126,7 @@ func contentOwnerTx(ctx context.Context, tx *sql.Tx, target models.ContentRef) (
 // removeTx deletes a post or comment as a moderator: reports settled,
 // author told with the reason and their own words (the only copy left),
 // audited with what was removed.
-func (s store) removeTx(ctx context.Context, tx *sql.Tx, target models.ContentRef, reason string, by models.Actor) error {
+func (s store) removeTx(ctx context.Context, tx *tx, target models.ContentRef, reason string, by models.Actor) error {
 	var author, postID int64
 	var authorName, subject string
 	query := `SELECT coalesce(p.author_id, 0), p.id, coalesce(u.display_name, ''), p.title FROM posts p

@@ -18,7 +18,7 @@ func (s *notifications) List(ctx context.Context, userID int64, unreadOnly bool,
 	if unreadOnly {
 		unread = ` AND n.read_at IS NULL`
 	}
-	list, err := scanAll(ctx, s.db.read, scanNotification, `SELECT n.id, n.user_id, n.kind, coalesce(n.actor_id, 0), coalesce(a.display_name, ''),
+	list, err := scanAll(ctx, s.db.reader(), scanNotification, `SELECT n.id, n.user_id, n.kind, coalesce(n.actor_id, 0), coalesce(a.display_name, ''),
 		n.target_type, n.target_id, n.post_id, coalesce(n.report_id, 0), n.detail, n.subject, n.created_at, n.read_at
 		FROM notifications n LEFT JOIN users a ON a.id = n.actor_id
 		WHERE n.user_id = $1 AND n.id < $2`+unread+` ORDER BY n.id DESC LIMIT $3`, userID, before, limit+1)
@@ -59,15 +59,15 @@ func (s *notifications) attach(ctx context.Context, list []*models.Notification)
 			reportIDs = append(reportIDs, n.ReportID)
 		}
 	}
-	posts, err := byIDs(ctx, s.db.read, scanPost, postSelect+` WHERE p.id`, postIDs, func(p *models.Post) int64 { return p.ID })
+	posts, err := byIDs(ctx, s.db.reader(), scanPost, postSelect+` WHERE p.id`, postIDs, func(p *models.Post) int64 { return p.ID })
 	if err != nil {
 		return err
 	}
-	comments, err := byIDs(ctx, s.db.read, scanComment, commentSelect+` WHERE c.id`, commentIDs, func(c *models.Comment) int64 { return c.ID })
+	comments, err := byIDs(ctx, s.db.reader(), scanComment, commentSelect+` WHERE c.id`, commentIDs, func(c *models.Comment) int64 { return c.ID })
 	if err != nil {
 		return err
 	}
-	reports, err := byIDs(ctx, s.db.read, scanReport, reportSelect+` WHERE r.id`, reportIDs, func(r *models.Report) int64 { return r.ID })
+	reports, err := byIDs(ctx, s.db.reader(), scanReport, reportSelect+` WHERE r.id`, reportIDs, func(r *models.Report) int64 { return r.ID })
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (s *notifications) MarkRead(ctx context.Context, userID, id int64) error {
 }
 
 func (s *notifications) MarkAllRead(ctx context.Context, userID, upTo int64) (int, error) {
-	res, err := s.db.write.ExecContext(ctx, `UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND id <= $3 AND read_at IS NULL`,
+	res, err := s.db.writer().ExecContext(ctx, `UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND id <= $3 AND read_at IS NULL`,
 		s.nowText(), userID, upTo)
 	if err != nil {
 		return 0, err

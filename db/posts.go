@@ -12,7 +12,7 @@ type posts struct{ store }
 
 // The comment count is a correlated subquery over comments_post_idx, so a page
 // of posts costs one query, not one per post.
-const postSelect = `SELECT p.id, coalesce(p.author_id, 0), coalesce(u.display_name, ''), p.title, p.body,
+const postSelect = `SELECT p.id, coalesce(p.author_id, 0), coalesce(u.display_name, ''), coalesce(u.role = 'admin', FALSE), p.title, p.body,
 	p.created_at, p.updated_at, p.hidden_at, p.hidden_reason,
 	(SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.hidden_at IS NULL)
 	FROM posts p LEFT JOIN users u ON u.id = p.author_id`
@@ -21,7 +21,7 @@ func scanPost(row scanner) (*models.Post, error) {
 	var p models.Post
 	var created, updated string
 	var hidden sql.NullString
-	err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorName, &p.Title, &p.Body, &created, &updated, &hidden, &p.HiddenReason, &p.CommentCount)
+	err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorName, &p.AuthorAdmin, &p.Title, &p.Body, &created, &updated, &hidden, &p.HiddenReason, &p.CommentCount)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, models.ErrNotFound
 	}
@@ -35,8 +35,11 @@ func scanPost(row scanner) (*models.Post, error) {
 func (s *posts) Create(ctx context.Context, authorID int64, title, body string) (*models.Post, error) {
 	now := s.nowText()
 	var id int64
-	err := s.db.write.QueryRowContext(ctx, `INSERT INTO posts (author_id, title, body, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $4) RETURNING id`, authorID, title, body, now).Scan(&id)
+	err := s.db.writer().QueryRowContext(ctx, `INSERT INTO posts (author_id, title, body, created_at, updated_at)
+		SELECT $1, $2, $3, $4, $4 WHERE `+activeActor("$1", false)+` RETURNING id`, authorID, title, body, now).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, models.ErrRefusedAtWrite
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +47,7 @@ func (s *posts) Create(ctx context.Context, authorID int64, title, body string) 
 }
 
 func (s *posts) ByID(ctx context.Context, id int64) (*models.Post, error) {
-	return scanPost(s.db.read.QueryRowContext(ctx, postSelect+` WHERE p.id = $1`, id))
+	return scanPost(s.db.reader().QueryRowContext(ctx, postSelect+` WHERE p.id = $1`, id))
 }
 
 // List pages by keyset (id < before), so every page is as cheap as the first.
@@ -66,7 +69,7 @@ func (s *posts) List(ctx context.Context, f models.PostListFilter, before int64,
 		) ORDER BY p.id DESC LIMIT $2`
 		args = append(args, f.HiddenOfAuthor)
 	}
-	list, err := scanAll(ctx, s.db.read, scanPost, query, args...)
+	list, err := scanAll(ctx, s.db.reader(), scanPost, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -78,12 +81,14 @@ func (s *posts) List(ctx context.Context, f models.PostListFilter, before int64,
 	return page, nil
 }
 
-func (s *posts) Update(ctx context.Context, id int64, title, body string) error {
-	return s.execOne(ctx, `UPDATE posts SET title = $1, body = $2, updated_at = $3 WHERE id = $4`, title, body, s.nowText(), id)
+func (s *posts) Update(ctx context.Context, id, authorID int64, title, body string) error {
+	return s.execAuthorized(ctx, nil, "posts", id, `UPDATE posts SET title = $1, body = $2, updated_at = $3
+		WHERE id = $4 AND author_id = $5 AND `+activeActor("$5", false), title, body, s.nowText(), id, authorID)
 }
 
-func (s *posts) Delete(ctx context.Context, id int64) error {
-	return s.execOne(ctx, `DELETE FROM posts WHERE id = $1`, id)
+func (s *posts) Delete(ctx context.Context, id, authorID int64) error {
+	return s.execAuthorized(ctx, nil, "posts", id, `DELETE FROM posts WHERE id = $1 AND author_id = $2 AND `+activeActor("$2", false),
+		id, authorID)
 }
 
 func (s *posts) SetHidden(ctx context.Context, id int64, hidden bool, reason string, by models.Actor) error {
@@ -91,22 +96,24 @@ func (s *posts) SetHidden(ctx context.Context, id int64, hidden bool, reason str
 }
 
 func (s *posts) Remove(ctx context.Context, id int64, reason string, by models.Actor) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error { return s.removeTx(ctx, tx, models.PostRef(id), reason, by) })
+	return s.db.withTx(ctx, func(tx *tx) error { return s.removeTx(ctx, tx, models.PostRef(id), reason, by) })
 }
 
 // setHidden is hide/restore for posts and comments, which share the
-// columns, with the notifications and settled reports that follow.
+// columns; by must still be an active admin when it is written. The author
+// is told, and hiding settles the content's open reports.
 func (s store) setHidden(ctx context.Context, table, targetType string, id int64, hidden bool, reason string, by models.Actor) error {
+	e := event(models.HiddenKind(targetType, hidden), by, targetType, id, "")
 	query := `UPDATE ` + table + ` SET hidden_at = NULL, hidden_reason = '', hidden_by = NULL WHERE id = $1`
 	args := []any{id}
-	e := event(models.HiddenKind(targetType, hidden), by, targetType, id, "")
 	if hidden {
+		e.Detail = reason
 		query = `UPDATE ` + table + ` SET hidden_at = $2, hidden_reason = $3, hidden_by = $4 WHERE id = $1`
 		args = append(args, s.nowText(), reason, nullID(by.UserID))
-		e.Detail = reason
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		if err := execOneTx(ctx, tx, query, args...); err != nil {
+	guard, extra := adminGuard(by, len(args)+1, false)
+	return s.db.withTx(ctx, func(tx *tx) error {
+		if err := execAuthorizedTx(ctx, tx, table, id, query+guard, append(args, extra...)...); err != nil {
 			return err
 		}
 		if err := s.moderatedTx(ctx, tx, models.ContentRef{Type: targetType, ID: id}, hidden, reason, by); err != nil {

@@ -37,7 +37,7 @@ const contentExists = `((r.target_type = 'post' AND EXISTS (SELECT 1 FROM posts 
 
 func (s *reports) Create(ctx context.Context, target models.ContentRef, reason string, by models.Actor) (*models.Report, error) {
 	var id int64
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *tx) error {
 		_, postID, err := contentOwnerTx(ctx, tx, target)
 		if err != nil {
 			return err
@@ -59,14 +59,14 @@ func (s *reports) Create(ctx context.Context, target models.ContentRef, reason s
 }
 
 func (s *reports) ByID(ctx context.Context, id int64) (*models.Report, error) {
-	return scanReport(s.db.read.QueryRowContext(ctx, reportSelect+` WHERE r.id = $1`, id))
+	return scanReport(s.db.reader().QueryRowContext(ctx, reportSelect+` WHERE r.id = $1`, id))
 }
 
 // Queue groups open reports by item, ordered by each item's oldest report,
 // and pages by that report's id.
 func (s *reports) Queue(ctx context.Context, after int64, limit int) (*models.ReportQueue, error) {
 	q := &models.ReportQueue{}
-	err := s.db.read.QueryRowContext(ctx, `SELECT count(*) FROM reports r WHERE r.status = 'open' AND `+contentExists).Scan(&q.Open)
+	err := s.db.reader().QueryRowContext(ctx, `SELECT count(*) FROM reports r WHERE r.status = 'open' AND `+contentExists).Scan(&q.Open)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *reports) Queue(ctx context.Context, after int64, limit int) (*models.Re
 		target models.ContentRef
 		id     int64
 	}
-	firsts, err := scanAll(ctx, s.db.read, func(row scanner) (first, error) {
+	firsts, err := scanAll(ctx, s.db.reader(), func(row scanner) (first, error) {
 		var f first
 		return f, row.Scan(&f.target.Type, &f.target.ID, &f.id)
 	}, `SELECT r.target_type, r.target_id, min(r.id) FROM reports r WHERE r.status = 'open' AND `+contentExists+`
@@ -106,12 +106,12 @@ func (s *reports) item(ctx context.Context, target models.ContentRef) (*models.R
 			FROM comments c JOIN posts p ON p.id = c.post_id LEFT JOIN users u ON u.id = c.author_id WHERE c.id = $1`
 	}
 	var hidden sql.NullString
-	err := s.db.read.QueryRowContext(ctx, query, target.ID).Scan(&it.PostID, &it.PostTitle, &it.Body, &it.AuthorID, &it.AuthorName, &hidden)
+	err := s.db.reader().QueryRowContext(ctx, query, target.ID).Scan(&it.PostID, &it.PostTitle, &it.Body, &it.AuthorID, &it.AuthorName, &hidden)
 	if err != nil {
 		return nil, err
 	}
 	it.HiddenAt = parseNullTime(hidden)
-	it.Reports, err = scanAll(ctx, s.db.read, scanReport, reportSelect+`
+	it.Reports, err = scanAll(ctx, s.db.reader(), scanReport, reportSelect+`
 		WHERE r.status = 'open' AND r.target_type = $1 AND r.target_id = $2 ORDER BY r.id`, target.Type, target.ID)
 	return it, err
 }
@@ -121,7 +121,7 @@ func (s *reports) ReportedIn(ctx context.Context, reporterID, postID int64) (map
 		target models.ContentRef
 		at     time.Time
 	}
-	list, err := scanAll(ctx, s.db.read, func(row scanner) (reported, error) {
+	list, err := scanAll(ctx, s.db.reader(), func(row scanner) (reported, error) {
 		var r reported
 		var at string
 		err := row.Scan(&r.target.Type, &r.target.ID, &at)
@@ -140,7 +140,7 @@ func (s *reports) ReportedIn(ctx context.Context, reporterID, postID int64) (map
 
 func (s *reports) Dismiss(ctx context.Context, target models.ContentRef, by models.Actor) (int, error) {
 	var n int
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *tx) error {
 		var err error
 		if n, err = s.settleReportsTx(ctx, tx, target, models.ReportDismissed, by); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -37,8 +38,26 @@ func (e *testEnv) signInUntil(t *testing.T, u *models.User, hash, ua, ip string,
 	}
 }
 
+// errEnded stands for Resolve finding the member but not a live session.
+var errEnded = errors.New("session not live")
+
+// resolve is SessionIndex.Resolve reduced to what the session tests check:
+// nil for a live session, errEnded for one that is over.
+func resolve(idx models.SessionIndex, hash string, userID int64, ip string, idleUntil time.Time) error {
+	u, live, err := idx.Resolve(context.Background(), hash, userID, ip, idleUntil)
+	switch {
+	case err != nil:
+		return err
+	case u == nil || u.ID != userID:
+		return fmt.Errorf("Resolve returned member %+v, want %d", u, userID)
+	case !live:
+		return errEnded
+	}
+	return nil
+}
+
 func (e *testEnv) touch(hash string, userID int64, ip string) error {
-	return e.SessionIndex.Touch(context.Background(), hash, userID, ip, e.clock.Now().Add(sessionTTL))
+	return resolve(e.SessionIndex, hash, userID, ip, e.clock.Now().Add(sessionTTL))
 }
 
 func forUser(t *testing.T, idx models.SessionIndex, userID int64) []*models.Session {
@@ -152,8 +171,8 @@ func TestSessionForUserExcludesExpiredSessions(t *testing.T) {
 		t.Errorf("ann has %d index rows before any clean-up, want 3", n)
 	}
 	for _, h := range []string{"expired", "ends-now"} {
-		if err := e.touch(h, ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
-			t.Errorf("Touch(%s) after its expiry = %v, want ErrNotFound", h, err)
+		if err := e.touch(h, ann.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
+			t.Errorf("Resolve(%s) after its expiry = %v, want the session over", h, err)
 		}
 	}
 
@@ -185,7 +204,7 @@ func TestSessionRecordKeepsAnotherJustIssuedSession(t *testing.T) {
 	e.signIn(t, ann, "hash-a", "ua-a", "192.0.2.1")
 
 	if err := e.touch("hash-b", ann.ID, "192.0.2.2"); err != nil {
-		t.Errorf("B's first request after signing in: Touch = %v, want nil: Record for A deleted B's index row", err)
+		t.Errorf("B's first request after signing in: Resolve = %v, want nil: Record for A deleted B's index row", err)
 	}
 	wantHashesAnyOrder(t, "ann's sessions", forUser(t, e.SessionIndex, ann.ID), "hash-a", "hash-b")
 }
@@ -203,7 +222,7 @@ func wantHashesAnyOrder(t *testing.T, what string, ss []*models.Session, want ..
 	}
 }
 
-func TestSessionTouch(t *testing.T) {
+func TestSessionResolve(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	ann, bob := e.user(t, "Ann", models.RoleMember), e.user(t, "Bob", models.RoleMember)
@@ -211,54 +230,54 @@ func TestSessionTouch(t *testing.T) {
 	firstExpiry := e.clock.Now().Add(sessionTTL)
 
 	if err := e.touch("hash-ann", ann.ID, "192.0.2.1"); err != nil {
-		t.Errorf("Touch of a recorded session: %v", err)
+		t.Errorf("Resolve of a recorded session: %v", err)
 	}
-	if err := e.touch("never-recorded", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("Touch of an unknown hash: %v, want ErrNotFound", err)
+	if err := e.touch("never-recorded", ann.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
+		t.Errorf("Resolve of an unknown hash: %v, want the session over", err)
 	}
-	if err := e.touch("hash-ann", bob.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("Touch of ann's session as bob: %v, want ErrNotFound", err)
+	if err := e.touch("hash-ann", bob.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
+		t.Errorf("Resolve of ann's session as bob: %v, want the session over", err)
 	}
 
 	// Last seen is noted at most once a minute, with the address, and the
 	// idle expiry moves with it.
 	e.clock.Advance(2 * time.Minute)
 	idleUntil := e.clock.Now().Add(sessionTTL)
-	if err := e.SessionIndex.Touch(ctx, "hash-ann", ann.ID, "198.51.100.7", idleUntil); err != nil {
+	if err := resolve(e.SessionIndex, "hash-ann", ann.ID, "198.51.100.7", idleUntil); err != nil {
 		t.Fatal(err)
 	}
 	s := forUser(t, e.SessionIndex, ann.ID)[0]
 	if !s.LastSeenAt.Equal(e.clock.Now()) || s.ClientIP != "198.51.100.7" || !s.ExpiresAt.Equal(idleUntil) {
-		t.Errorf("after Touch of a 2-minute-idle session: last seen %v from %q, expiring %v; want now (%v) from 198.51.100.7, expiring %v",
+		t.Errorf("after Resolve of a 2-minute-idle session: last seen %v from %q, expiring %v; want now (%v) from 198.51.100.7, expiring %v",
 			s.LastSeenAt, s.ClientIP, s.ExpiresAt, e.clock.Now(), idleUntil)
 	}
 	seen := s.LastSeenAt
 	e.clock.Advance(30 * time.Second)
-	if err := e.SessionIndex.Touch(ctx, "hash-ann", ann.ID, "198.51.100.8", e.clock.Now().Add(sessionTTL)); err != nil {
+	if err := resolve(e.SessionIndex, "hash-ann", ann.ID, "198.51.100.8", e.clock.Now().Add(sessionTTL)); err != nil {
 		t.Fatal(err)
 	}
 	s = forUser(t, e.SessionIndex, ann.ID)[0]
 	if !s.LastSeenAt.Equal(seen) || s.ClientIP != "198.51.100.7" || !s.ExpiresAt.Equal(idleUntil) {
-		t.Errorf("a second Touch within the minute wrote: last seen %v → %v, address %q, expiry %v → %v",
+		t.Errorf("a second Resolve within the minute wrote: last seen %v → %v, address %q, expiry %v → %v",
 			seen, s.LastSeenAt, s.ClientIP, idleUntil, s.ExpiresAt)
 	}
 
 	// Used, it outlives its first expiry; idle past the new one, it is over.
 	e.clock.Advance(firstExpiry.Sub(e.clock.Now()) + time.Minute)
 	if err := e.touch("hash-ann", ann.ID, "192.0.2.1"); err != nil {
-		t.Errorf("Touch past the first expiry of a session used since: %v, want nil", err)
+		t.Errorf("Resolve past the first expiry of a session used since: %v, want nil", err)
 	}
 	e.clock.Advance(sessionTTL)
-	if err := e.touch("hash-ann", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("Touch after a whole idle timeout unused: %v, want ErrNotFound", err)
+	if err := e.touch("hash-ann", ann.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
+		t.Errorf("Resolve after a whole idle timeout unused: %v, want the session over", err)
 	}
 
 	e.signIn(t, ann, "hash-ann-2", "ua", "192.0.2.1")
 	if err := e.SessionIndex.Forget(ctx, "hash-ann-2"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.touch("hash-ann-2", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("Touch after Forget: %v, want ErrNotFound", err)
+	if err := e.touch("hash-ann-2", ann.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
+		t.Errorf("Resolve after Forget: %v, want the session over", err)
 	}
 }
 
@@ -291,8 +310,8 @@ func TestSessionRevoke(t *testing.T) {
 	if err := e.SessionIndex.Revoke(ctx, ann.ID, target, models.Actor{UserID: ann.ID, ClientIP: "192.0.2.1"}); err != nil {
 		t.Fatalf("Revoke: %v", err)
 	}
-	if err := e.touch("hash-ann-2", ann.ID, "192.0.2.1"); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("revoked session: Touch = %v, want ErrNotFound", err)
+	if err := e.touch("hash-ann-2", ann.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
+		t.Errorf("revoked session: Resolve = %v, want the session over", err)
 	}
 	if err := e.touch("hash-ann-1", ann.ID, "192.0.2.1"); err != nil {
 		t.Errorf("ann's other session after the revoke: %v", err)
@@ -330,9 +349,9 @@ func TestSessionEndAllKeepsOne(t *testing.T) {
 	if n != 2 {
 		t.Errorf("EndAll keeping a2 ended %d, want 2 (a1 and a3; a0 had already expired)", n)
 	}
-	for h, want := range map[string]error{"a0": models.ErrNotFound, "a1": models.ErrNotFound, "a2": nil, "a3": models.ErrNotFound} {
+	for h, want := range map[string]error{"a0": errEnded, "a1": errEnded, "a2": nil, "a3": errEnded} {
 		if err := e.touch(h, ann.ID, "192.0.2.1"); !errors.Is(err, want) {
-			t.Errorf("after EndAll keeping a2: Touch(%s) = %v, want %v", h, err, want)
+			t.Errorf("after EndAll keeping a2: Resolve(%s) = %v, want %v", h, err, want)
 		}
 	}
 	if n := e.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = ?`, ann.ID); n != 1 {
@@ -348,8 +367,12 @@ func TestSessionEndAllKeepsOne(t *testing.T) {
 		t.Errorf("audit after EndAll: %+v, want sessions_ended about ann with the reason", last)
 	}
 
-	// An admin ends them all.
-	n, err = e.SessionIndex.EndAll(ctx, ann.ID, "", "ended by an admin", models.Actor{UserID: bob.ID, ClientIP: "192.0.2.5"})
+	// A member may not end someone else's sessions; an admin ends them all.
+	if _, err := e.SessionIndex.EndAll(ctx, ann.ID, "", "not mine to end", models.Actor{UserID: bob.ID}); !errors.Is(err, models.ErrRefusedAtWrite) {
+		t.Errorf("bob, a member, ending ann's sessions: %v, want ErrRefusedAtWrite", err)
+	}
+	boss := e.user(t, "Boss", models.RoleAdmin)
+	n, err = e.SessionIndex.EndAll(ctx, ann.ID, "", "ended by an admin", models.Actor{UserID: boss.ID, ClientIP: "192.0.2.5"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +421,7 @@ func TestSessionExpiryMigrationCarriesOverScsExpiry(t *testing.T) {
 	ctx := context.Background()
 	d, _ := openTest(t)
 	migrateThrough(t, d, "0003_sessions_throttle.sql")
-	store, stop := d.SessionStore(0)
+	store, stop := d.SessionStore(0, time.Now)
 	defer stop()
 	sm := scs.New()
 	sm.Store = store
@@ -461,11 +484,11 @@ func TestSessionExpiryMigrationCarriesOverScsExpiry(t *testing.T) {
 		t.Errorf("after 0004 the live session expires %v, want scs's expiry %v", ss[0].ExpiresAt, liveExpiry)
 	}
 	for what, h := range map[string]string{"expired": indexKey(deadToken), "vanished": "vanished"} {
-		if err := st.SessionIndex.Touch(ctx, h, 1, "192.0.2.1", time.Now().Add(time.Hour)); !errors.Is(err, models.ErrNotFound) {
-			t.Errorf("after 0004 Touch of the %s session = %v, want ErrNotFound", what, err)
+		if err := resolve(st.SessionIndex, h, 1, "192.0.2.1", time.Now().Add(time.Hour)); !errors.Is(err, errEnded) {
+			t.Errorf("after 0004 Resolve of the %s session = %v, want the session over", what, err)
 		}
 	}
-	if err := st.SessionIndex.Touch(ctx, indexKey(liveToken), 1, "192.0.2.1", time.Now().Add(time.Hour)); err != nil {
-		t.Errorf("after 0004 Touch of the live session = %v, want nil", err)
+	if err := resolve(st.SessionIndex, indexKey(liveToken), 1, "192.0.2.1", time.Now().Add(time.Hour)); err != nil {
+		t.Errorf("after 0004 Resolve of the live session = %v, want nil", err)
 	}
 }

@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"board/models"
@@ -21,7 +20,7 @@ const (
 // Record also forgets this member's expired rows.
 func (s *sessionIndex) Record(ctx context.Context, n models.NewSession) error {
 	now := s.now()
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = $1 AND expires_at <= $2`,
 			n.UserID, formatTime(now)); err != nil {
 			return err
@@ -32,33 +31,63 @@ func (s *sessionIndex) Record(ctx context.Context, n models.NewSession) error {
 		if err != nil || n.SignIn == "" {
 			return err
 		}
+		if isNew, err := s.noteSourceTx(ctx, tx, n.UserID, n.UserAgent, n.ClientIP); err != nil {
+			return err
+		} else if isNew && n.NewSourceNotice != nil {
+			n.NewSourceNotice.UserID = n.UserID
+			if err := s.queueTx(ctx, tx, n.NewSourceNotice); err != nil {
+				return err
+			}
+		}
 		return s.recordTx(ctx, tx, event(models.AuditSignIn, models.Actor{UserID: n.UserID, ClientIP: n.ClientIP}, "user", n.UserID, n.SignIn))
 	})
 }
 
-func (s *sessionIndex) Touch(ctx context.Context, hash string, userID int64, clientIP string, idleUntil time.Time) error {
+// noteSourceTx remembers the device and network of a sign-in and reports
+// whether either is new to an account that has signed in before.
+func (s *sessionIndex) noteSourceTx(ctx context.Context, tx *tx, userID int64, userAgent, clientIP string) (bool, error) {
+	var known int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sign_in_sources WHERE user_id = $1`, userID).Scan(&known); err != nil {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO sign_in_sources (user_id, kind, value, first_seen_at)
+		VALUES ($1, 'device', $2, $4), ($1, 'network', $3, $4) ON CONFLICT DO NOTHING`,
+		userID, models.Truncate(userAgent, maxUserAgent), models.ClientNetwork(clientIP), s.nowText())
+	if err != nil {
+		return false, err
+	}
+	added, err := res.RowsAffected()
+	return known > 0 && added > 0, err
+}
+
+func (s *sessionIndex) Resolve(ctx context.Context, hash string, userID int64, clientIP string, idleUntil time.Time) (*models.User, bool, error) {
 	now := s.now()
-	var lastSeen, expires string
-	err := s.db.read.QueryRowContext(ctx, `SELECT last_seen_at, expires_at FROM user_sessions WHERE session_hash = $1 AND user_id = $2`,
-		hash, userID).Scan(&lastSeen, &expires)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !parseTime(expires).After(now)) {
-		return models.ErrNotFound
+	var lastSeen, expires sql.NullString
+	u, err := scanUser(scanExtra{s.db.reader().QueryRowContext(ctx, `SELECT `+userColumns+`, us.last_seen_at, us.expires_at FROM users
+		LEFT JOIN (SELECT last_seen_at, expires_at FROM user_sessions WHERE session_hash = $1 AND user_id = $2) us ON TRUE
+		WHERE id = $2`,
+		hash, userID), []any{&lastSeen, &expires}})
+	if err != nil {
+		return nil, false, err
 	}
-	if err != nil || now.Sub(parseTime(lastSeen)) < lastSeenResolution {
-		return err
+	if !expires.Valid || !parseTime(expires.String).After(now) {
+		return u, false, nil
 	}
-	_, err = s.db.write.ExecContext(ctx, `UPDATE user_sessions SET last_seen_at = $1, client_ip = $2, expires_at = $3 WHERE session_hash = $4`,
+	if now.Sub(parseTime(lastSeen.String)) < lastSeenResolution {
+		return u, true, nil
+	}
+	_, err = s.db.writer().ExecContext(ctx, `UPDATE user_sessions SET last_seen_at = $1, client_ip = $2, expires_at = $3 WHERE session_hash = $4`,
 		formatTime(now), clientIP, formatTime(idleUntil), hash)
-	return err
+	return u, true, err
 }
 
 func (s *sessionIndex) Forget(ctx context.Context, hash string) error {
-	_, err := s.db.write.ExecContext(ctx, `DELETE FROM user_sessions WHERE session_hash = $1`, hash)
+	_, err := s.db.writer().ExecContext(ctx, `DELETE FROM user_sessions WHERE session_hash = $1`, hash)
 	return err
 }
 
 func (s *sessionIndex) ForUser(ctx context.Context, userID int64) ([]*models.Session, error) {
-	return scanAll(ctx, s.db.read, func(row scanner) (*models.Session, error) {
+	return scanAll(ctx, s.db.reader(), func(row scanner) (*models.Session, error) {
 		var ss models.Session
 		var created, seen, expires string
 		if err := row.Scan(&ss.ID, &ss.Hash, &ss.UserID, &created, &seen, &expires, &ss.UserAgent, &ss.ClientIP); err != nil {
@@ -79,9 +108,19 @@ func (s *sessionIndex) Revoke(ctx context.Context, userID, sessionID int64, by m
 
 func (s *sessionIndex) EndAll(ctx context.Context, userID int64, keep, why string, by models.Actor) (int, error) {
 	var n int
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *tx) error {
+		// Ending someone else's sessions is an admin's action: recheck it.
+		if by.UserID != 0 && by.UserID != userID {
+			var admin bool
+			if err := tx.QueryRowContext(ctx, `SELECT `+activeActor("$1", true), by.UserID).Scan(&admin); err != nil {
+				return err
+			}
+			if !admin {
+				return models.ErrRefusedAtWrite
+			}
+		}
 		var err error
-		if n, err = s.endSessionsTx(ctx, tx, userID, keep); err != nil {
+		if n, err = s.endSessionsTx(ctx, tx, userID, keep, why); err != nil {
 			return err
 		}
 		return s.recordTx(ctx, tx, event(models.AuditSessionsEnded, by, "user", userID, why))
@@ -90,13 +129,19 @@ func (s *sessionIndex) EndAll(ctx context.Context, userID int64, keep, why strin
 }
 
 // endSessionsTx ends a user's sessions but keep's (an index hash, "" for
-// none) by removing their index rows, and returns how many were live.
-func (s store) endSessionsTx(ctx context.Context, tx *sql.Tx, userID int64, keep string) (int, error) {
+// none) by removing their index rows, and every token family (why says why
+// to the family), and returns how many sessions were live. It is the one
+// place that ends every way in: password changes and resets, suspensions,
+// role changes, "sign out everywhere else" and an admin's "end sessions".
+func (s store) endSessionsTx(ctx context.Context, tx *tx, userID int64, keep, why string) (int, error) {
 	var live int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM user_sessions WHERE user_id = $1 AND session_hash != $2 AND expires_at > $3`,
 		userID, keep, s.nowText()).Scan(&live); err != nil {
 		return 0, err
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = $1 AND session_hash != $2`, userID, keep)
-	return live, err
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = $1 AND session_hash != $2`, userID, keep); err != nil {
+		return 0, err
+	}
+	// No token belongs to a kept session, so every token ends.
+	return live, s.endTokensTx(ctx, tx, userID, why)
 }

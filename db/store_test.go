@@ -210,7 +210,7 @@ func TestPostCreateUpdateDelete(t *testing.T) {
 		t.Errorf("created post = %+v", p)
 	}
 	e.clock.Advance(time.Minute)
-	if err := e.Posts.Update(ctx, p.ID, "Hello again", "Second body"); err != nil {
+	if err := e.Posts.Update(ctx, p.ID, ann.ID, "Hello again", "Second body"); err != nil {
 		t.Fatal(err)
 	}
 	u, err := e.Posts.ByID(ctx, p.ID)
@@ -229,7 +229,7 @@ func TestPostCreateUpdateDelete(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		gone = append(gone, e.comment(t, p, ann, "goes").ID)
 	}
-	if err := e.Posts.Delete(ctx, p.ID); err != nil {
+	if err := e.Posts.Delete(ctx, p.ID, ann.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Posts.ByID(ctx, p.ID); !errors.Is(err, models.ErrNotFound) {
@@ -248,10 +248,10 @@ func TestPostCreateUpdateDelete(t *testing.T) {
 	}
 
 	// Unknown ids.
-	if err := e.Posts.Update(ctx, 9999, "t", "b"); !errors.Is(err, models.ErrNotFound) {
+	if err := e.Posts.Update(ctx, 9999, ann.ID, "t", "b"); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("Update(unknown) = %v, want ErrNotFound", err)
 	}
-	if err := e.Posts.Delete(ctx, p.ID); !errors.Is(err, models.ErrNotFound) {
+	if err := e.Posts.Delete(ctx, p.ID, ann.ID); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("Delete(already deleted) = %v, want ErrNotFound", err)
 	}
 	if _, err := e.Posts.ByID(ctx, 9999); !errors.Is(err, models.ErrNotFound) {
@@ -275,7 +275,7 @@ func TestCommentStore(t *testing.T) {
 		t.Errorf("created comment = %+v", c1)
 	}
 	e.clock.Advance(time.Minute)
-	if err := e.Comments.Update(ctx, c1.ID, "first, edited"); err != nil {
+	if err := e.Comments.Update(ctx, c1.ID, bob.ID, "first, edited"); err != nil {
 		t.Fatal(err)
 	}
 	list, err := e.Comments.ForPost(ctx, p.ID)
@@ -291,12 +291,12 @@ func TestCommentStore(t *testing.T) {
 	if _, err := e.Comments.Create(ctx, 9999, ann.ID, "orphan"); err == nil {
 		t.Error("comment on a missing post was accepted; want a foreign key error")
 	}
-	if err := e.Comments.Delete(ctx, c1.ID); err != nil {
+	if err := e.Comments.Delete(ctx, c1.ID, bob.ID); err != nil {
 		t.Fatal(err)
 	}
 	for name, err := range map[string]error{
-		"Delete(deleted)":    e.Comments.Delete(ctx, c1.ID),
-		"Update(unknown)":    e.Comments.Update(ctx, 9999, "x"),
+		"Delete(deleted)":    e.Comments.Delete(ctx, c1.ID, bob.ID),
+		"Update(unknown)":    e.Comments.Update(ctx, 9999, bob.ID, "x"),
 		"SetHidden(unknown)": e.Comments.SetHidden(ctx, 9999, true, "r", models.Actor{UserID: ann.ID}),
 	} {
 		if !errors.Is(err, models.ErrNotFound) {

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,13 @@ func NewStores(d *DB, now func() time.Time, throttleWindow time.Duration) *model
 		SessionIndex:  &sessionIndex{s},
 		Throttle:      &throttle{store: s, window: throttleWindow},
 		Audit:         &audit{s},
+		Secrets:       &secrets{store: s, cache: map[string][]byte{}},
+		Notices:       &notices{s},
+		Outbox:        &outbox{s},
+		MailTokens:    &mailTokens{s},
+		SigningKeys:   &signingKeys{s},
+		TokenFamilies: &tokenFamilies{s},
+		SignInTraces:  &signInTraces{s},
 		Reports:       &reports{s},
 		Notifications: &notifications{s},
 	}
@@ -60,13 +68,6 @@ func isUniqueViolation(err error) bool {
 
 type scanner interface{ Scan(...any) error }
 
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // scanAll collects every row of a query through scan.
 func scanAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
@@ -85,7 +86,7 @@ func scanAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error
 	return out, rows.Err()
 }
 
-func execOneTx(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+func execOneTx(ctx context.Context, tx *tx, query string, args ...any) error {
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -101,12 +102,12 @@ func execOneTx(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 }
 
 func (s store) execOne(ctx context.Context, query string, args ...any) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error { return execOneTx(ctx, tx, query, args...) })
+	return s.db.withTx(ctx, func(tx *tx) error { return execOneTx(ctx, tx, query, args...) })
 }
 
 // execOneAudited changes exactly one row and records e, atomically.
 func (s store) execOneAudited(ctx context.Context, e models.AuditEvent, query string, args ...any) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
 		if err := execOneTx(ctx, tx, query, args...); err != nil {
 			return err
 		}
@@ -126,5 +127,74 @@ func event(kind models.AuditKind, by models.Actor, targetType string, targetID i
 	return models.AuditEvent{Kind: kind, ActorID: by.UserID, ClientIP: by.ClientIP, TargetType: targetType, TargetID: targetID, Detail: detail}
 }
 
+// qualify prefixes each of a column list's columns with a table alias.
+func qualify(alias, columns string) string {
+	parts := strings.Split(columns, ", ")
+	for i, p := range parts {
+		parts[i] = alias + "." + p
+	}
+	return strings.Join(parts, ", ")
+}
+
 // placeholder is the n-th query parameter, for queries built from parts.
 func placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+// activeActor is the SQL condition that the user named by param is an
+// active (unsuspended) member, or with admin an active admin: authorization
+// checked again inside the write itself.
+func activeActor(param string, admin bool) string {
+	cond := `EXISTS (SELECT 1 FROM users actor WHERE actor.id = ` + param + ` AND actor.suspended_at IS NULL`
+	if admin {
+		cond += ` AND actor.role = 'admin'`
+	}
+	return cond + `)`
+}
+
+// adminGuard is the condition (and its argument, as parameter n) that by is
+// still an active admin, and when the target is a user, not by themselves.
+// by.UserID 0 is the operator's command line, which needs no check.
+func adminGuard(by models.Actor, n int, targetIsUser bool) (string, []any) {
+	if by.UserID == 0 {
+		return "", nil
+	}
+	p := placeholder(n)
+	cond := ` AND ` + activeActor(p, true)
+	if targetIsUser {
+		cond += ` AND id <> ` + p
+	}
+	return cond, []any{by.UserID}
+}
+
+// execAuthorizedTx runs a write on one row of table whose WHERE also checks
+// the actor. If it changes nothing, a missing row is ErrNotFound and a
+// refused actor models.ErrRefusedAtWrite.
+func execAuthorizedTx(ctx context.Context, tx *tx, table string, id int64, query string, args ...any) error {
+	err := execOneTx(ctx, tx, query, args...)
+	if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	return missingOrRefused(ctx, tx, table, id)
+}
+
+// missingOrRefused explains a write that matched no row.
+func missingOrRefused(ctx context.Context, tx *tx, table string, id int64) error {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return models.ErrRefusedAtWrite
+	}
+	return models.ErrNotFound
+}
+
+// execAuthorized is execAuthorizedTx in its own transaction, optionally
+// recording e with the change.
+func (s store) execAuthorized(ctx context.Context, e *models.AuditEvent, table string, id int64, query string, args ...any) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
+		if err := execAuthorizedTx(ctx, tx, table, id, query, args...); err != nil || e == nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, *e)
+	})
+}

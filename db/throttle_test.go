@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,7 +9,7 @@ import (
 	"board/models"
 )
 
-// Throttle over a real SQLite file: its two steps (retryAfter and fail),
+// Throttle over a real SQLite file: its two steps (retryAfter and count),
 // Begin and Succeeded, the sliding window on the test clock, independent
 // keys, and limits that outlive the process.
 
@@ -38,8 +37,8 @@ func retryAfter(t *testing.T, th *throttle, keys ...models.ThrottleKey) time.Dur
 func fail(t *testing.T, th *throttle, keys ...models.ThrottleKey) {
 	t.Helper()
 	ctx := context.Background()
-	err := th.db.withTx(ctx, func(tx *sql.Tx) error {
-		_, err := th.fail(ctx, tx, th.now(), keys)
+	err := th.db.withTx(ctx, func(tx *tx) error {
+		_, err := th.count(ctx, tx, th.now(), keys)
 		return err
 	})
 	if err != nil {

@@ -15,22 +15,43 @@ const userColumns = `id, email, email_verified, display_name, password_hash IS N
 
 func scanUser(row scanner) (*models.User, error) {
 	var u models.User
-	var suspended sql.NullString
-	var created string
-	err := row.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.DisplayName, &u.HasPassword, &u.Role, &suspended, &u.SuspendReason, &created)
+	dest, finish := userFields(&u)
+	err := row.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, models.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	u.SuspendedAt = parseNullTime(suspended)
-	u.CreatedAt = parseTime(created)
+	finish()
 	return &u, nil
 }
 
-// createUserTx inserts a user and records its registration.
-func (s store) createUserTx(ctx context.Context, tx *sql.Tx, n models.NewUser, detail string, by models.Actor) (*models.User, error) {
+// userFields are the scan destinations of userColumns, for queries that
+// read a user beside other columns; finish completes u once they are filled.
+func userFields(u *models.User) (dest []any, finish func()) {
+	var suspended sql.NullString
+	var created string
+	return []any{&u.ID, &u.Email, &u.EmailVerified, &u.DisplayName, &u.HasPassword, &u.Role, &suspended, &u.SuspendReason, &created},
+		func() { u.SuspendedAt, u.CreatedAt = parseNullTime(suspended), parseTime(created) }
+}
+
+// createUserTx inserts a user and records its registration, taking the
+// address from an account that holds it unverified if n says so, and
+// issuing the verification link if n has one.
+func (s store) createUserTx(ctx context.Context, tx *tx, n models.NewUser, detail string, by models.Actor) (*models.User, error) {
+	if n.TakeOver != 0 {
+		holder, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 AND email = $2`, n.TakeOver, n.Email))
+		if errors.Is(err, models.ErrNotFound) || (err == nil && !models.MayTakeOverEmail(n.EmailVerified, holder)) {
+			return nil, models.ErrConflict
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.releaseEmailTx(ctx, tx, holder, "its verified owner registered ("+detail+")", by); err != nil {
+			return nil, err
+		}
+	}
 	var hash any
 	if n.PasswordHash != "" {
 		hash = n.PasswordHash
@@ -47,12 +68,22 @@ func (s store) createUserTx(ctx context.Context, tx *sql.Tx, n models.NewUser, d
 	if by.UserID == 0 {
 		by.UserID = u.ID // someone registering acts as their new account
 	}
-	return u, s.recordTx(ctx, tx, event(models.AuditRegister, by, "user", u.ID, detail))
+	if err := s.recordTx(ctx, tx, event(models.AuditRegister, by, "user", u.ID, detail)); err != nil {
+		return nil, err
+	}
+	if n.Verification != nil {
+		v := *n.Verification
+		v.Token.UserID = u.ID
+		if err := s.issueTx(ctx, tx, v, by); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
 }
 
 func (s *users) Create(ctx context.Context, n models.NewUser, detail string, by models.Actor) (*models.User, error) {
 	var u *models.User
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *tx) error {
 		var err error
 		u, err = s.createUserTx(ctx, tx, n, detail, by)
 		return err
@@ -61,23 +92,23 @@ func (s *users) Create(ctx context.Context, n models.NewUser, detail string, by 
 }
 
 func (s *users) ByID(ctx context.Context, id int64) (*models.User, error) {
-	return scanUser(s.db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	return scanUser(s.db.reader().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
 func (s *users) ByEmail(ctx context.Context, email string) (*models.User, error) {
-	return scanUser(s.db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
+	return scanUser(s.db.reader().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
 }
 
 func (s *users) Credentials(ctx context.Context, email string) (*models.User, string, error) {
 	var hash string
-	u, err := scanUser(scanExtra{s.db.read.QueryRowContext(ctx,
+	u, err := scanUser(scanExtra{s.db.reader().QueryRowContext(ctx,
 		`SELECT `+userColumns+`, coalesce(password_hash, '') FROM users WHERE email = $1`, email), []any{&hash}})
 	return u, hash, err
 }
 
 func (s *users) PasswordHash(ctx context.Context, id int64) (string, error) {
 	var hash string
-	err := s.db.read.QueryRowContext(ctx, `SELECT coalesce(password_hash, '') FROM users WHERE id = $1`, id).Scan(&hash)
+	err := s.db.reader().QueryRowContext(ctx, `SELECT coalesce(password_hash, '') FROM users WHERE id = $1`, id).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", models.ErrNotFound
 	}
@@ -93,7 +124,7 @@ type scanExtra struct {
 func (s scanExtra) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
 
 func (s *users) List(ctx context.Context, limit int) ([]*models.User, error) {
-	return scanAll(ctx, s.db.read, scanUser, `SELECT `+userColumns+` FROM users ORDER BY id DESC LIMIT $1`, limit)
+	return scanAll(ctx, s.db.reader(), scanUser, `SELECT `+userColumns+` FROM users ORDER BY id DESC LIMIT $1`, limit)
 }
 
 func (s *users) Search(ctx context.Context, q models.MemberQuery) (*models.MemberPage, error) {
@@ -104,13 +135,13 @@ func (s *users) Search(ctx context.Context, q models.MemberQuery) (*models.Membe
 		where = ` WHERE lower(display_name) LIKE $1 ESCAPE '\' OR lower(email) LIKE $1 ESCAPE '\'`
 		args = append(args, "%"+likeEscaper.Replace(strings.ToLower(q.Text))+"%")
 	}
-	if err := s.db.read.QueryRowContext(ctx, `SELECT count(*) FROM users`+where, args...).Scan(&page.Total); err != nil {
+	if err := s.db.reader().QueryRowContext(ctx, `SELECT count(*) FROM users`+where, args...).Scan(&page.Total); err != nil {
 		return nil, err
 	}
 	n := len(args)
 	args = append(args, q.PerPage, (page.Page-1)*q.PerPage)
 	var err error
-	page.Members, err = scanAll(ctx, s.db.read, scanUser, `SELECT `+userColumns+` FROM users`+where+
+	page.Members, err = scanAll(ctx, s.db.reader(), scanUser, `SELECT `+userColumns+` FROM users`+where+
 		` ORDER BY id DESC LIMIT `+placeholder(n+1)+` OFFSET `+placeholder(n+2), args...)
 	return page, err
 }
@@ -118,15 +149,21 @@ func (s *users) Search(ctx context.Context, q models.MemberQuery) (*models.Membe
 // likeEscaper makes text match itself literally in a LIKE pattern.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// execOneEndingSessions changes one user row, ends all their sessions and
-// records e, atomically: suspension and role changes must take effect at once.
-func (s *users) execOneEndingSessions(ctx context.Context, id int64, e models.AuditEvent, query string, args ...any) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		if err := execOneTx(ctx, tx, query, args...); err != nil {
+// manageTx changes one user row on an admin's behalf, rechecking inside
+// the transaction that by is still an active admin other than the target,
+// and records e. Unless endWhy is "", it also ends all their sessions and
+// tokens (endWhy says why), so a suspension or role change takes effect at
+// once.
+func (s *users) manageTx(ctx context.Context, id int64, by models.Actor, endWhy string, e models.AuditEvent, query string, args ...any) error {
+	guard, extra := adminGuard(by, len(args)+1, true)
+	return s.db.withTx(ctx, func(tx *tx) error {
+		if err := execAuthorizedTx(ctx, tx, "users", id, query+guard, append(args, extra...)...); err != nil {
 			return err
 		}
-		if _, err := s.endSessionsTx(ctx, tx, id, ""); err != nil {
-			return err
+		if endWhy != "" {
+			if _, err := s.endSessionsTx(ctx, tx, id, "", endWhy); err != nil {
+				return err
+			}
 		}
 		return s.recordTx(ctx, tx, e)
 	})
@@ -134,10 +171,10 @@ func (s *users) execOneEndingSessions(ctx context.Context, id int64, e models.Au
 
 func (s *users) SetSuspended(ctx context.Context, id int64, suspended bool, reason string, by models.Actor) error {
 	if !suspended {
-		return s.execOneAudited(ctx, event(models.AuditUserReinstated, by, "user", id, ""),
+		return s.manageTx(ctx, id, by, "", event(models.AuditUserReinstated, by, "user", id, ""),
 			`UPDATE users SET suspended_at = NULL, suspend_reason = '' WHERE id = $1`, id)
 	}
-	return s.execOneEndingSessions(ctx, id, event(models.AuditUserSuspended, by, "user", id, reason),
+	return s.manageTx(ctx, id, by, models.RevokedSuspended, event(models.AuditUserSuspended, by, "user", id, reason),
 		`UPDATE users SET suspended_at = $1, suspend_reason = $2 WHERE id = $3`, s.nowText(), reason, id)
 }
 
@@ -146,17 +183,41 @@ func (s *users) SetRole(ctx context.Context, id int64, role models.Role, by mode
 	if role == models.RoleAdmin {
 		kind = models.AuditRoleGranted
 	}
-	return s.execOneEndingSessions(ctx, id, event(kind, by, "user", id, ""), `UPDATE users SET role = $1 WHERE id = $2`, role, id)
+	return s.manageTx(ctx, id, by, models.RevokedRoleChange, event(kind, by, "user", id, ""), `UPDATE users SET role = $1 WHERE id = $2`, role, id)
 }
 
-func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession string, by models.Actor) (int, error) {
+// ReleaseEmail is an admin giving an unverified address up for its owner:
+// the same release as when the owner proves it (releaseEmailTx), with the
+// admin rechecked in the transaction.
+func (s *users) ReleaseEmail(ctx context.Context, id int64, by models.Actor) (string, error) {
+	err := s.db.withTx(ctx, func(tx *tx) error {
+		guard, extra := adminGuard(by, 2, true)
+		holder, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`+guard, append([]any{id}, extra...)...))
+		if errors.Is(err, models.ErrNotFound) {
+			return missingOrRefused(ctx, tx, "users", id)
+		}
+		if err != nil {
+			return err
+		}
+		return s.releaseEmailTx(ctx, tx, holder, "released by an admin", by)
+	})
+	return models.ReleasedEmail(id), err
+}
+
+func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession string, notice *models.Mail, by models.Actor) (int, error) {
 	var n int
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *tx) error {
 		if err := execOneTx(ctx, tx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
 			return err
 		}
 		var err error
-		if n, err = s.endSessionsTx(ctx, tx, id, keepSession); err != nil {
+		if n, err = s.newPasswordTx(ctx, tx, id, keepSession); err != nil {
+			return err
+		}
+		if notice != nil {
+			notice.UserID = id
+		}
+		if err := s.queueTx(ctx, tx, notice); err != nil {
 			return err
 		}
 		return s.recordTx(ctx, tx, event(models.AuditPasswordChanged, by, "user", id, ""))
@@ -164,32 +225,18 @@ func (s *users) SetPassword(ctx context.Context, id int64, hash, keepSession str
 	return n, err
 }
 
-func (s *users) UpdateProfile(ctx context.Context, u *models.User, email, displayName string, by models.Actor) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		err := execOneTx(ctx, tx, `UPDATE users SET email = $1, display_name = $2,
-			email_verified = CASE WHEN email = $1 THEN email_verified ELSE FALSE END WHERE id = $3`, email, displayName, u.ID)
-		if isUniqueViolation(err) {
-			return models.ErrConflict
-		}
-		if err != nil {
-			return err
-		}
-		if email != u.Email {
-			if err := s.recordTx(ctx, tx, event(models.AuditEmailChanged, by, "user", u.ID, u.Email+" -> "+email)); err != nil {
-				return err
-			}
-		}
-		if displayName != u.DisplayName {
-			return s.recordTx(ctx, tx, event(models.AuditNameChanged, by, "user", u.ID, u.DisplayName+" -> "+displayName))
-		}
+func (s *users) UpdateProfile(ctx context.Context, u *models.User, displayName string, by models.Actor) error {
+	if displayName == u.DisplayName {
 		return nil
-	})
+	}
+	return s.execOneAudited(ctx, event(models.AuditNameChanged, by, "user", u.ID, u.DisplayName+" -> "+displayName),
+		`UPDATE users SET display_name = $1 WHERE id = $2`, displayName, u.ID)
 }
 
-// Delete removes the account; its index rows and identities go with it by
-// cascade, which ends its sessions.
+// Delete removes the account; its index rows, token families and identities
+// go with it by cascade, which ends its sessions and tokens.
 func (s *users) Delete(ctx context.Context, id int64, keepPosts bool, by models.Actor) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
 		detail := "posts kept as deleted member"
 		if !keepPosts {
 			detail = "posts and comments deleted"

@@ -10,6 +10,7 @@ import (
 
 	"board/models"
 	"board/models/auth"
+	"board/models/tokens"
 	"board/views"
 )
 
@@ -33,11 +34,28 @@ func (h *Handlers) renderAccount(c echo.Context, status int, forms views.Account
 	if err != nil {
 		return err
 	}
+	families, err := h.TokenFamilies.ForUser(ctx, u.ID)
+	if err != nil {
+		return err
+	}
 	if forms.Profile.Email == "" && forms.Profile.DisplayName == "" {
 		forms.Profile.Email, forms.Profile.DisplayName = u.Email, u.DisplayName
+		if u.EmailReleased() {
+			forms.Profile.Email = ""
+		}
 	}
-	v := views.AccountView{User: u, Identities: ids, Labels: map[string]string{}, Forms: forms,
-		Sessions: sessions, CurrentSession: h.sessions.currentHash(ctx), Reauthenticated: h.sessions.reauthenticated(ctx)}
+	notice, err := h.Notices.Open(ctx, u.ID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	v := views.AccountView{User: u, Identities: ids, Labels: map[string]string{}, Forms: forms, SignInNotice: notice,
+		Sessions: sessions, CurrentSession: h.sessions.currentHash(ctx), Reauthenticated: h.sessions.reauthenticated(ctx),
+		TokenFamilies: families, ClientLabels: clientLabels}
+	if pending, err := h.MailTokens.Pending(ctx, u.ID, models.TokenChangeEmail); err == nil {
+		v.PendingEmail = pending.Email
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
 	linked := map[string]bool{}
 	for _, id := range ids {
 		linked[id.Provider] = true
@@ -64,7 +82,8 @@ func (h *Handlers) confirmIdentity(c echo.Context) (string, error) {
 		}
 		return "Confirm it is you first: use a connected provider's \"Confirm with …\" button on this page, then try again within 5 minutes.", nil
 	}
-	err := h.Auth.ConfirmPassword(c.Request().Context(), u, c.Request().PostFormValue("current_password"), actor(c))
+	ctx := c.Request().Context()
+	err := h.Auth.ConfirmPassword(ctx, u, c.Request().PostFormValue("current_password"), h.sessions.currentHash(ctx), actor(c))
 	if errors.Is(err, auth.ErrWrongPassword) {
 		return "Your current password is not correct.", nil
 	}
@@ -133,9 +152,12 @@ func (h *Handlers) updateProfile(c echo.Context) error {
 	if msg != "" {
 		form.Errors["current_password"] = msg
 	}
-	if len(form.Errors) == 0 {
-		err = h.Users.UpdateProfile(c.Request().Context(), u, form.Email, form.DisplayName, actor(c))
-		if errors.Is(err, models.ErrConflict) {
+	ctx := c.Request().Context()
+	newEmail := len(form.Errors) == 0 && !strings.EqualFold(form.Email, u.Email)
+	if newEmail {
+		// The address changes only once a link mailed to it is used.
+		err = h.Auth.RequestEmailChange(ctx, u, form.Email, actor(c))
+		if errors.Is(err, auth.ErrEmailTaken) {
 			form.Errors["email"] = "Another account uses this email."
 		} else if err != nil {
 			return err
@@ -144,7 +166,14 @@ func (h *Handlers) updateProfile(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return h.renderAccount(c, http.StatusUnprocessableEntity, views.AccountForms{Profile: form})
 	}
-	h.flash(c, "Your profile is saved.")
+	if err := h.Users.UpdateProfile(ctx, u, form.DisplayName, actor(c)); err != nil {
+		return err
+	}
+	saved := "Your profile is saved."
+	if newEmail {
+		saved += " We sent a link to " + form.Email + ": your address changes when you open it (within 24 hours)."
+	}
+	h.flash(c, saved)
 	return seeOther(c, "/account")
 }
 
@@ -161,6 +190,26 @@ func (h *Handlers) revokeSession(c echo.Context) error {
 	return seeOther(c, "/account")
 }
 
+// clientLabels names the board's own API clients on the account page.
+var clientLabels = map[string]string{
+	tokens.FirstPartyClient: "API sign-in (POST /api/v1/token)",
+	tokens.LearnPageClient:  "The /learn token page",
+}
+
+// revokeTokenFamily (POST /account/tokens/:id/revoke) ends one of the
+// member's token families: its tokens are refused on their next request.
+func (h *Handlers) revokeTokenFamily(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.TokenFamilies.Revoke(c.Request().Context(), viewer(c).ID, id, models.RevokedByMember, actor(c)); err != nil {
+		return err
+	}
+	h.flash(c, "Those API tokens are revoked. Their next request is refused, and their refresh token no longer works.")
+	return seeOther(c, "/account")
+}
+
 // endOtherSessions (POST /account/sessions/end-others) is "sign out everywhere else".
 func (h *Handlers) endOtherSessions(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -168,7 +217,7 @@ func (h *Handlers) endOtherSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.flash(c, plural(n, "other session was", "other sessions were")+" signed out. This one stays signed in.")
+	h.flash(c, plural(n, "other session was", "other sessions were")+" signed out, and every API token revoked. This one stays signed in.")
 	return seeOther(c, "/account")
 }
 
@@ -198,6 +247,20 @@ func (h *Handlers) deleteAccount(c echo.Context) error {
 	c.Set(ctxUser, nil)
 	h.flash(c, "Your account is deleted. Goodbye.")
 	return seeOther(c, "/")
+}
+
+// dismissNotice (POST /account/notices/:id/dismiss) closes the member's
+// sign-in notice; later failures start a new one.
+func (h *Handlers) dismissNotice(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.Notices.Dismiss(c.Request().Context(), viewer(c).ID, id); err != nil {
+		return err
+	}
+	h.flash(c, "Notice dismissed.")
+	return seeOther(c, "/account")
 }
 
 func plural(n int, one, many string) string {

@@ -489,18 +489,36 @@ func TestAccountProfileChange(t *testing.T) {
 		t.Errorf("flash %q, want \"Your profile is saved.\"", f)
 	}
 
-	// Both: the new email is unverified.
+	// Both: the name changes now; the address only once the link mailed
+	// to it is used, and the old address is told.
 	res = A.Post("/account/profile", url.Values{"email": {"alice.new@example.com"}, "display_name": {"Alice Again"},
 		"current_password": {alicePW}})
 	if !boardtest.WantStatus(t, "change email and name", res, http.StatusSeeOther) {
 		return
 	}
 	u = b.User(t, alice.ID)
-	if u.Email != "alice.new@example.com" || u.DisplayName != "Alice Again" {
-		t.Errorf("after the change: %q %q", u.Email, u.DisplayName)
+	if u.Email != "alice@example.com" || !u.EmailVerified || u.DisplayName != "Alice Again" {
+		t.Errorf("before the link is used: %q %q verified=%v, want the old address, still verified, the new name", u.Email, u.DisplayName, u.EmailVerified)
 	}
-	if u.EmailVerified {
-		t.Error("the new email is marked verified: it must reset to unverified when the email changes")
+	account := A.Get("/account")
+	boardtest.MustContain(t, "account page with a change pending", account.Body, "We sent a link to alice.new@example.com",
+		`data-testid="email-pending"`, "Waiting for you to confirm alice.new@example.com")
+	notice := b.Mails(t, "alice@example.com")
+	if len(notice) != 1 || notice[0].Subject != "Your email address is being changed" || strings.Contains(notice[0].Text, "token=") {
+		t.Fatalf("mail to the old address: %+v; want one notice without a link that changes anything", notice)
+	}
+	boardtest.MustContain(t, "notice to the old address", notice[0].Text, "from alice@example.com to alice.new@example.com")
+	links := b.Mails(t, "alice.new@example.com")
+	if len(links) != 1 {
+		t.Fatalf("%d messages to the new address, want 1", len(links))
+	}
+	boardtest.WantStatus(t, "sign-in with the new email before confirming", b.Client(t).Attempt("alice.new@example.com", alicePW), http.StatusUnauthorized)
+
+	// The link opens in any browser, signed in or not.
+	confirmLink(t, b, b.Client(t), b.LinkTo(t, links[0].Text, "/email/confirm"), "alice.new@example.com")
+	u = b.User(t, alice.ID)
+	if u.Email != "alice.new@example.com" || !u.EmailVerified {
+		t.Errorf("after the link: %q verified=%v, want the new address, verified (the link proved it)", u.Email, u.EmailVerified)
 	}
 	if ev := b.AuditAbout(t, models.AuditEmailChanged, alice.ID); len(ev) != 1 || ev[0].Detail != "alice@example.com -> alice.new@example.com" {
 		t.Errorf("email_changed events %+v, want one \"alice@example.com -> alice.new@example.com\"", ev)
@@ -519,7 +537,11 @@ func TestAccountProfileRefusals(t *testing.T) {
 	t.Parallel()
 	b := boardtest.New(t, boardtest.Options{})
 	alice := b.CreateUser(t, "alice@example.com", "Alice", alicePW, models.RoleMember)
-	b.CreateUser(t, "bob@example.com", "Bob", bobPW, models.RoleMember)
+	// Bob proved his address; one held unverified could still be proven by someone else.
+	if _, err := b.Users.Create(context.Background(), models.NewUser{Email: "bob@example.com", EmailVerified: true, DisplayName: "Bob",
+		PasswordHash: boardtest.Hash(t, bobPW)}, "", models.Actor{}); err != nil {
+		t.Fatal(err)
+	}
 	A := browserAs(t, b, uaFirefoxLinux, "alice@example.com", alicePW)
 	cases := []struct {
 		name       string
@@ -559,10 +581,13 @@ func TestAccountProfileRefusals(t *testing.T) {
 			}
 		})
 	}
-	for _, k := range []models.AuditKind{models.AuditEmailChanged, models.AuditNameChanged} {
+	for _, k := range []models.AuditKind{models.AuditEmailChanged, models.AuditNameChanged, models.AuditEmailChangeRequested} {
 		if n := len(b.AuditEvents(t, k)); n != 0 {
 			t.Errorf("%d %s events after refused changes, want 0", n, k)
 		}
+	}
+	if mails := b.Mails(t, "bob@example.com"); len(mails) != 0 {
+		t.Errorf("refused changes mailed bob's address %d times", len(mails))
 	}
 	if _, err := b.Users.ByEmail(context.Background(), "bob@example.com"); err != nil {
 		t.Errorf("bob's account: %v", err)

@@ -51,8 +51,17 @@ func (h *Handlers) renderAdmin(c echo.Context, status int, f models.AuditFilter,
 	if err != nil {
 		return err
 	}
+	failed, err := h.Outbox.FailedCounts(ctx)
+	if err != nil {
+		return err
+	}
+	waiting, err := h.Outbox.Waiting(ctx)
+	if err != nil {
+		return err
+	}
 	return render(c, status, views.Admin(h.page(c, "Admin"), views.AdminView{
-		Members: members, Search: q.Text, Events: events, Filter: f, Kinds: models.AuditKinds(), Reason: reason}))
+		Members: members, Search: q.Text, Events: events, Filter: f, Kinds: models.AuditKinds(), Reason: reason,
+		Mail: views.MailStatus{Server: h.MailServer, Mailbox: h.Mailbox, Waiting: waiting, Failed: failed}}))
 }
 
 // moderationReason reads the required reason for hiding or suspending; a
@@ -197,6 +206,25 @@ func (h *Handlers) setRole(c echo.Context) error {
 	return seeOther(c, "/admin")
 }
 
+// releaseEmail (POST /admin/users/:id/release-email) takes an unverified
+// address off an account (someone registered an address that is not
+// theirs), so its owner can register or sign in with it; audited.
+func (h *Handlers) releaseEmail(c echo.Context) error {
+	target, err := h.loadTarget(c)
+	if err != nil {
+		return err
+	}
+	if err := models.CanReleaseEmail(viewer(c), target).Err(); err != nil {
+		return err
+	}
+	placeholder, err := h.Users.ReleaseEmail(c.Request().Context(), target.ID, actor(c))
+	if err != nil {
+		return err
+	}
+	h.flash(c, target.Email+" is released and free to use. "+target.DisplayName+"'s account keeps its content under the placeholder address "+placeholder+".")
+	return seeOther(c, "/admin/users/"+itoa(int(target.ID)))
+}
+
 // adminUser (GET /admin/users/:id) shows a member's sessions and recent events.
 func (h *Handlers) adminUser(c echo.Context) error {
 	if err := models.CanModerate(viewer(c)).Err(); err != nil {
@@ -219,8 +247,13 @@ func (h *Handlers) adminUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	failed, err := h.Outbox.FailedCounts(ctx)
+	if err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.AdminUser(h.page(c, target.DisplayName), views.AdminUserView{
-		Target: target, Sessions: sessions, Events: events, CanManage: models.CanManageUser(viewer(c), target).Allowed()}))
+		Target: target, Sessions: sessions, Events: events, CanManage: models.CanManageUser(viewer(c), target).Allowed(),
+		CanReleaseEmail: models.CanReleaseEmail(viewer(c), target).Allowed(), FailedMail: failed[target.ID]}))
 }
 
 // adminEndSessions (POST /admin/users/:id/sessions/end) signs a member out everywhere.

@@ -35,7 +35,7 @@ func (h *Handlers) login(c echo.Context) error {
 		Remember:  c.FormValue("remember") != "",
 		Providers: h.providers(),
 	}
-	u, err := h.Auth.SignIn(c.Request().Context(), form.Email, c.FormValue("password"), actor(c))
+	u, err := h.Auth.SignIn(c.Request().Context(), form.Email, c.FormValue("password"), h.devices(c), actor(c))
 	if errors.Is(err, auth.ErrBadCredentials) {
 		form.Error = genericSignInError
 		return render(c, http.StatusUnauthorized, views.Login(h.page(c, "Sign in"), form))
@@ -46,17 +46,36 @@ func (h *Handlers) login(c echo.Context) error {
 	if err := h.signIn(c, u, form.Remember, "with password"); err != nil {
 		return err
 	}
+	notice, err := h.Notices.Open(c.Request().Context(), u.ID)
+	if err == nil {
+		h.flash(c, signInNoticeText(notice)+" See your account page.")
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
 	return seeOther(c, orDefault(form.Next, "/posts"))
 }
 
-// signIn starts a session for u, recorded and audited with how they signed in.
+// signInNoticeText is what a member is told about strangers' failed sign-ins.
+func signInNoticeText(n *models.SignInNotice) string {
+	return plural(n.Failures, "failed sign-in attempt", "failed sign-in attempts") + " on your account from browsers that had not signed in to it before, since " +
+		n.Since.UTC().Format("2 Jan 2006 15:04 UTC") + " (the latest from " + n.LatestIP + ")."
+}
+
+// signIn starts a session for u, recorded and audited with how they signed
+// in, marks this browser as one of u's devices, and mails u if the device
+// or network is new to the account.
 func (h *Handlers) signIn(c echo.Context, u *models.User, remember bool, how string) error {
+	ua := c.Request().UserAgent()
+	notice, err := h.Auth.SignInNotice(u, ua, c.RealIP())
+	if err != nil {
+		return err
+	}
 	if err := h.sessions.signIn(c.Request().Context(), u, remember, how, models.Actor{UserID: u.ID, ClientIP: c.RealIP()},
-		c.Request().UserAgent()); err != nil {
+		ua, notice); err != nil {
 		return err
 	}
 	c.Set(ctxUser, u)
-	return nil
+	return h.rememberDevice(c, u.ID)
 }
 
 // renewSession gives the session a new token on a privilege change.
@@ -110,7 +129,7 @@ func (h *Handlers) register(c echo.Context) error {
 	if err := h.signIn(c, u, false, "after registering"); err != nil {
 		return err
 	}
-	h.flash(c, "Welcome, "+u.DisplayName+". Your account is ready.")
+	h.flash(c, "Welcome, "+u.DisplayName+". Your account is ready. We sent a link to "+u.Email+": open it to confirm your address.")
 	return seeOther(c, "/posts")
 }
 

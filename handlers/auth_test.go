@@ -235,10 +235,12 @@ func TestSessionRenewedOnSignIn(t *testing.T) {
 	b.CreateUser(t, "alice@example.com", "Alice", alicePW, models.RoleMember)
 	c := b.Client(t)
 	c.Get("/login")
-	before := c.SessionCookie()
-	if before == "" {
-		t.Fatal("GET /login set no session cookie (the form needs a session-bound CSRF token)")
+	if got := c.SessionCookie(); got != "" {
+		t.Fatalf("GET /login set a session cookie %q: a visitor gets no session", got)
 	}
+	// An attacker plants a session cookie of their choosing before sign-in.
+	before := "planted-by-an-attacker-0123456789abcdefghij"
+	c.SetSessionCookie(before)
 	c.Login("alice@example.com", alicePW)
 	after := c.SessionCookie()
 	if after == "" || after == before {

@@ -26,6 +26,12 @@ func (h *Handlers) createComment(c echo.Context) error {
 	if form.Errors = models.ValidateComment(form.Body); len(form.Errors) > 0 {
 		return h.renderPost(c, http.StatusUnprocessableEntity, p, form, views.ReasonForm{})
 	}
+	if msg, err := h.postingLimit(c, models.CommentKeys(viewer(c).ID), "comments", models.CommentsPerWindow, models.CommentsPerDay); err != nil {
+		return err
+	} else if msg != "" {
+		form.Errors = models.FieldErrors{"body": msg}
+		return h.renderPost(c, http.StatusTooManyRequests, p, form, views.ReasonForm{})
+	}
 	cm, err := h.Comments.Create(c.Request().Context(), p.ID, viewer(c).ID, form.Body)
 	if err != nil {
 		return err
@@ -70,7 +76,7 @@ func (h *Handlers) editComment(c echo.Context) error {
 	if form.Errors = models.ValidateComment(form.Body); len(form.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.EditComment(h.page(c, "Edit comment"), form))
 	}
-	if err := h.Comments.Update(c.Request().Context(), cm.ID, form.Body); err != nil {
+	if err := h.Comments.Update(c.Request().Context(), cm.ID, viewer(c).ID, form.Body); err != nil {
 		return err
 	}
 	h.flash(c, "Your comment is saved.")
@@ -82,7 +88,7 @@ func (h *Handlers) deleteComment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Comments.Delete(c.Request().Context(), cm.ID); err != nil {
+	if err := h.Comments.Delete(c.Request().Context(), cm.ID, viewer(c).ID); err != nil {
 		return err
 	}
 	h.flash(c, "Your comment was deleted.")

@@ -14,17 +14,24 @@ import (
 	"board/handlers/social"
 	"board/models"
 	"board/models/auth"
+	"board/models/tokens"
 )
 
 // Deps is everything the handlers need; there is no package-level state.
 type Deps struct {
 	Stores *models.Stores
 	Auth   *auth.Service
+	// Tokens issues and checks API tokens; its issuer is BaseURL.
+	Tokens *tokens.Service
 	// SessionStore keeps server sessions (db.DB.SessionStore).
 	SessionStore scs.Store
 	Logger       *slog.Logger
 	// Social are the configured "Sign in with …" providers, in button order.
 	Social []social.Provider
+	// BaseURL is the board's public URL, e.g. https://board.example.org: the
+	// tokens' issuer, and the origin trusted for cross-origin checks behind
+	// a proxy.
+	BaseURL string
 	// HTTPS turns on Secure __Host- cookies and HSTS; it is true when the
 	// base URL is https.
 	HTTPS bool
@@ -35,6 +42,12 @@ type Deps struct {
 	// Now is the board's clock, the same one the stores and the auth
 	// service were given (default time.Now).
 	Now func() time.Time
+	// MailServer names where mail is sent (without its password), for the
+	// admin page; "" means no SMTP server is configured and mail waits.
+	MailServer string
+	// Mailbox shows every message the board writes at /dev/mailbox, to
+	// anyone: demo mode only.
+	Mailbox bool
 }
 
 // Handlers holds the dependencies; its methods are the route handlers.
@@ -52,10 +65,11 @@ func New(d Deps) *echo.Echo {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Stores == nil || d.Auth == nil || d.SessionStore == nil || d.Logger == nil {
-		panic("handlers.New: Deps.Stores, Auth, SessionStore and Logger are required")
+	if d.Stores == nil || d.Auth == nil || d.Tokens == nil || d.SessionStore == nil || d.Logger == nil || d.BaseURL == "" {
+		panic("handlers.New: Deps.Stores, Auth, Tokens, SessionStore, Logger and BaseURL are required")
 	}
-	h := &Handlers{Deps: d, Stores: d.Stores, sessions: newSessions(d.SessionStore, d.HTTPS, d.Stores.SessionIndex, d.Now)}
+	d.Logger = slog.New(redacting{d.Logger.Handler()})
+	h := &Handlers{Deps: d, Stores: d.Stores, sessions: newSessions(d.SessionStore, d.HTTPS, d.Stores, d.Now)}
 	h.sessions.logErr = func(c echo.Context, msg string, err error) {
 		h.Logger.Error(msg, "id", c.Get(ctxRequestID), "err", err)
 	}

@@ -20,6 +20,7 @@ const (
 	ctxSignedOut     = "signed_out_reason"
 	ctxRequestID     = "request_id"
 	ctxSessionLoaded = "session_loaded"
+	ctxVisitor       = "visitor_nonce" // a visitor cookie set during this request
 )
 
 // observe gives each request an id and writes one structured log line for
@@ -58,8 +59,7 @@ func (h *Handlers) logPanic(c echo.Context, err error, stack []byte) error {
 // securityHeaders: no script runs on any page, nothing frames us, and
 // member pages are never stored by a browser or proxy cache.
 func (h *Handlers) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	csp := "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'" + h.formActionExtra() +
-		"; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
+	csp := h.csp(false)
 	return func(c echo.Context) error {
 		hd := c.Response().Header()
 		hd.Set("Content-Security-Policy", csp)
@@ -78,6 +78,17 @@ func (h *Handlers) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// csp is the Content-Security-Policy of every page; with scripts it also
+// lets the page load the board's own static scripts, never inline ones.
+func (h *Handlers) csp(scripts bool) string {
+	scriptSrc := ""
+	if scripts {
+		scriptSrc = "; script-src 'self'"
+	}
+	return "default-src 'none'" + scriptSrc + "; style-src 'self'; img-src 'self'; form-action 'self'" + h.formActionExtra() +
+		"; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
+}
+
 func staticHandler(files fs.FS) http.Handler {
 	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(files)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -91,32 +102,23 @@ func staticHandler(files fs.FS) http.Handler {
 	})
 }
 
-// currentUser re-reads the signed-in user on every request, so a suspension
-// or role change takes effect on the very next request.
+// currentUser finds who is signed in, ending sessions the board no longer
+// honours and saying why on the sign-in page.
 func (h *Handlers) currentUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		id := h.sessions.userID(ctx)
-		if id == 0 {
-			return next(c)
-		}
-		u, err := h.Users.ByID(ctx, id)
+		u, live, err := h.sessions.member(c.Request().Context(), c.RealIP())
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			err = h.endSession(c, "Your account no longer exists.")
-		case err != nil:
-			return err
+		case err != nil || u == nil:
 		case u.IsSuspended():
-			err = h.endSession(c, "Your account was suspended by an admin, so your session has ended.")
+			err = h.endSession(c, "Your account was suspended by an admin, so your session has ended. Reason given: "+u.SuspendReason+".")
+		case !live:
+			// Even if scs still has the session (a request in flight re-saved
+			// it), without its index row it is over.
+			err = h.endSession(c, "This session was signed out from another device or by an admin.")
 		default:
-			// A session missing from the index was revoked: even if scs
-			// still has it (a request in flight re-saved it), it is over.
-			err = h.sessions.check(ctx, u.ID, c.RealIP())
-			if errors.Is(err, models.ErrNotFound) {
-				err = h.endSession(c, "This session was signed out from another device or by an admin.")
-			} else if err == nil {
-				c.Set(ctxUser, u)
-			}
+			c.Set(ctxUser, u)
 		}
 		if err != nil {
 			return err
@@ -164,10 +166,37 @@ func (h *Handlers) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		if got == "" {
 			got = c.Request().PostFormValue("_csrf")
 		}
-		if !h.sessions.csrfValid(c.Request().Context(), got) {
+		if !h.sessions.csrfValid(c, got) {
+			// A session that just ended (suspension, revocation) explains
+			// itself: the form is stale because of that, not a forgery.
+			if _, ended := c.Get(ctxSignedOut).(string); ended {
+				return models.CanReadBoard(nil).Err()
+			}
 			return errCSRF
 		}
 		return next(c)
+	}
+}
+
+// crossOrigin refuses unsafe requests the browser marks as cross-site
+// (Sec-Fetch-Site, or an Origin that is neither this host nor the base
+// URL's), before any session is loaded: defence in depth behind the CSRF
+// token. Requests without those headers (old browsers, scripts) pass on to
+// the token check.
+func (h *Handlers) crossOrigin() echo.MiddlewareFunc {
+	cop := http.NewCrossOriginProtection()
+	if h.BaseURL != "" {
+		if err := cop.AddTrustedOrigin(h.BaseURL); err != nil {
+			panic("handlers.New: Deps.BaseURL: " + err.Error())
+		}
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if cop.Check(c.Request()) != nil {
+				return errCrossSite
+			}
+			return next(c)
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"board/models"
+	"board/models/auth"
 	"board/views"
 )
 
@@ -21,8 +24,8 @@ func (h *Handlers) listPosts(c echo.Context) error {
 	}
 	var before int64
 	if s := c.QueryParam("before"); s != "" {
-		var err error
-		if before, err = strconv.ParseInt(s, 10, 64); err != nil || before <= 0 {
+		var ok bool
+		if before, ok = parseID(s); !ok {
 			return &pageError{http.StatusBadRequest, "Bad request", "Bad page link",
 				"The page link is malformed. Start again from the newest posts."}
 		}
@@ -51,12 +54,42 @@ func (h *Handlers) createPost(c echo.Context) error {
 	if form.Errors = models.ValidatePost(form.Title, form.Body); len(form.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.EditPost(h.page(c, "New post"), form))
 	}
+	if msg, err := h.postingLimit(c, models.PostKeys(u.ID), "posts", models.PostsPerWindow, models.PostsPerDay); err != nil {
+		return err
+	} else if msg != "" {
+		form.Errors = models.FieldErrors{"body": msg}
+		return render(c, http.StatusTooManyRequests, views.EditPost(h.page(c, "New post"), form))
+	}
 	p, err := h.Posts.Create(c.Request().Context(), u.ID, form.Title, form.Body)
 	if err != nil {
 		return err
 	}
 	h.flash(c, "Your post is published.")
 	return seeOther(c, postURL(p.ID))
+}
+
+// postingLimit counts a new post or comment against the member's limits
+// (models.PostKeys, CommentKeys). Over a limit, it sets Retry-After and
+// returns what to tell the member at the form, which keeps their text.
+func (h *Handlers) postingLimit(c echo.Context, keys []models.ThrottleKey, what string, perWindow, perDay int) (string, error) {
+	throttled, err := h.postingWait(c, keys, what)
+	if err != nil || throttled == nil {
+		return "", err
+	}
+	secs := int(math.Ceil(throttled.Wait.Seconds()))
+	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+	return fmt.Sprintf("You have reached the limit for new %s: at most %d in %d minutes and %d a day. Try again in %s. Nothing was published; what you wrote is still here.",
+		what, perWindow, int(models.PostingWindow.Minutes()), perDay, plural((secs+59)/60, "minute", "minutes")), nil
+}
+
+// postingWait counts a new post or comment against keys; over a limit it
+// says how long until the next is allowed.
+func (h *Handlers) postingWait(c echo.Context, keys []models.ThrottleKey, what string) (*auth.Throttled, error) {
+	_, wait, err := h.Throttle.Begin(c.Request().Context(), keys...)
+	if err != nil || wait <= 0 {
+		return nil, err
+	}
+	return &auth.Throttled{Wait: wait, What: "new " + what, Per: "by this member"}, nil
 }
 
 func postForm(c echo.Context) views.PostForm {
@@ -137,7 +170,7 @@ func (h *Handlers) editPost(c echo.Context) error {
 	if form.Errors = models.ValidatePost(form.Title, form.Body); len(form.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.EditPost(h.page(c, "Edit post"), form))
 	}
-	if err := h.Posts.Update(c.Request().Context(), p.ID, form.Title, form.Body); err != nil {
+	if err := h.Posts.Update(c.Request().Context(), p.ID, viewer(c).ID, form.Title, form.Body); err != nil {
 		return err
 	}
 	h.flash(c, "Your changes are saved.")
@@ -149,7 +182,7 @@ func (h *Handlers) deletePost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Posts.Delete(c.Request().Context(), p.ID); err != nil {
+	if err := h.Posts.Delete(c.Request().Context(), p.ID, viewer(c).ID); err != nil {
 		return err
 	}
 	h.flash(c, "Your post was deleted.")

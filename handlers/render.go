@@ -36,7 +36,7 @@ func (h *Handlers) page(c echo.Context, title string) views.Page {
 	// page without forms.
 	if loaded, _ := c.Get(ctxSessionLoaded).(bool); loaded {
 		ctx := c.Request().Context()
-		p.CSRF, p.Flash = h.sessions.csrfToken(ctx), h.sessions.popFlash(ctx)
+		p.CSRF, p.Flash = h.sessions.csrfToken(c), h.sessions.popFlash(ctx)
 		p.Unread = h.unread(c)
 	}
 	return p
@@ -55,11 +55,22 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // pathID parses the :id route parameter; a malformed id names no resource.
 func pathID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
 		return 0, errNoSuchPage
 	}
 	return id, nil
+}
+
+// parseID accepts only the canonical form of a positive id, the one the
+// board writes in its links: "/posts/+1" and "/posts/007" name nothing, so
+// every resource has exactly one address.
+func parseID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != s {
+		return 0, false
+	}
+	return id, true
 }
 
 // actor is the signed-in user and address, for store methods that audit.

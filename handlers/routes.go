@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"board/models/mail"
 	"board/static"
 )
 
@@ -20,7 +21,29 @@ func (h *Handlers) routes(e *echo.Echo) {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/static/*", echo.WrapHandler(staticHandler(static.Files)))
 
-	public := e.Group("", h.sessions.load, h.currentUser, h.csrf)
+	e.GET("/.well-known/jwks.json", h.jwks)
+
+	// The JSON API never loads the session: a page's cookie cannot be
+	// replayed against it, so it needs no CSRF token. Credentials come
+	// only in the Authorization header.
+	api := e.Group("/api", h.apiOnly)
+	api.POST("/v1/token", h.apiIssueToken)
+	api.POST("/v1/token/refresh", h.apiRefreshToken)
+	api.POST("/v1/token/revoke", h.apiRevokeToken)
+	v1 := api.Group("/v1", h.apiAuthenticate)
+	v1.GET("/me", h.apiMe)
+	v1.GET("/posts", h.apiListPosts)
+	v1.POST("/posts", h.apiCreatePost)
+	v1.GET("/posts/:id", h.apiShowPost)
+	v1.PATCH("/posts/:id", h.apiUpdatePost)
+	v1.DELETE("/posts/:id", h.apiDeletePost)
+	v1.POST("/posts/:id/comments", h.apiCreateComment)
+	v1.GET("/comments/:id", h.apiShowComment)
+	v1.PATCH("/comments/:id", h.apiUpdateComment)
+	v1.DELETE("/comments/:id", h.apiDeleteComment)
+
+	crossOrigin := h.crossOrigin()
+	public := e.Group("", crossOrigin, h.sessions.load, h.currentUser, h.csrf)
 	public.GET("/", h.landing)
 	public.GET("/register", h.registerForm)
 	public.POST("/register", h.register)
@@ -28,10 +51,27 @@ func (h *Handlers) routes(e *echo.Echo) {
 	public.POST("/login", h.login)
 	public.POST("/auth/:provider", h.startSignIn)
 	public.GET("/auth/:provider/callback", h.callback)
+	// Links in mail: whoever holds one may use it, signed in or not.
+	public.GET(mail.ForgotPath, h.forgotForm)
+	public.POST(mail.ForgotPath, h.forgot)
+	public.GET(mail.ResetPasswordPath, h.resetForm)
+	public.POST(mail.ResetPasswordPath, h.reset)
+	public.GET(mail.ConfirmEmailPath, h.confirmEmailForm)
+	public.POST(mail.ConfirmEmailPath, h.confirmEmail)
+	// Demo mode only (404 otherwise): the mailbox stands in for every inbox.
+	public.GET("/dev/mailbox", h.mailbox)
+	public.GET("/dev/mailbox/:id/html", h.mailboxHTML)
+	public.GET("/learn", h.learnIndex)
+	public.GET("/learn/header", h.learnHeader)
+	public.GET("/learn/browser", h.learnBrowser)
+	public.GET("/learn/session", h.learnSession)
+	public.GET("/learn/token", h.learnToken)
+	public.GET("/learn/oauth", h.learnOAuth)
+	public.GET("/learn/problems", h.learnProblems)
 
 	// Everything below needs a signed-in member: authentication is settled
 	// before CSRF or any handler runs, and each handler still asks the policy.
-	g := e.Group("", h.sessions.load, h.currentUser, h.requireMember, h.csrf)
+	g := e.Group("", crossOrigin, h.sessions.load, h.currentUser, h.requireMember, h.csrf)
 	g.POST("/logout", h.logout)
 	g.GET("/account", h.account)
 	g.POST("/account/identities/:provider/link", h.startLink)
@@ -39,9 +79,15 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.POST("/account/reauth/:provider", h.startReauth)
 	g.POST("/account/password", h.changePassword)
 	g.POST("/account/profile", h.updateProfile)
+	g.POST("/account/email/verify", h.resendVerification)
 	g.POST("/account/sessions/:id/revoke", h.revokeSession)
 	g.POST("/account/sessions/end-others", h.endOtherSessions)
 	g.POST("/account/delete", h.deleteAccount)
+	g.POST("/account/notices/:id/dismiss", h.dismissNotice)
+	g.POST("/account/tokens/:id/revoke", h.revokeTokenFamily)
+	g.POST("/learn/session/revoke", h.learnRevokeSession)
+	g.POST("/learn/token", h.learnIssueToken)
+	g.POST("/learn/token/refresh", h.learnRefreshToken)
 
 	g.GET("/posts", h.listPosts)
 	g.GET("/posts/new", h.newPost)
@@ -80,6 +126,8 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.POST("/admin/users/:id/reinstate", h.reinstateUser)
 	g.GET("/admin/users/:id/role", h.confirmRole)
 	g.POST("/admin/users/:id/role", h.setRole)
+	g.POST("/admin/users/:id/release-email", h.releaseEmail)
 	g.GET("/admin/users/:id", h.adminUser)
 	g.POST("/admin/users/:id/sessions/end", h.adminEndSessions)
+	g.POST("/admin/users/:id/verification", h.adminSendVerification)
 }

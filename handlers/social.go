@@ -28,6 +28,9 @@ type oauthPending struct {
 	LinkUser int64 // set when a signed-in member is linking this provider
 	Reauth   bool  // with LinkUser: confirming identity, not linking
 	Expires  time.Time
+	// For the /learn OAuth page: how the flow started, secrets elided.
+	StartPath    string
+	AuthorizeURL string
 }
 
 var (
@@ -103,7 +106,8 @@ func (h *Handlers) startOAuth(c echo.Context, pending oauthPending) error {
 	if err != nil {
 		return h.providerFailed(c, p, err)
 	}
-	if err := h.sessions.putPending(c.Request().Context(), p.Name(), pending); err != nil {
+	pending.StartPath, pending.AuthorizeURL = c.Request().URL.Path, social.ElideURL(target)
+	if err := h.sessions.putPending(c.Request().Context(), p.Name(), pending, c.RealIP()); err != nil {
 		return err
 	}
 	return seeOther(c, target)
@@ -142,6 +146,7 @@ func (h *Handlers) callback(c echo.Context) error {
 		// Allow for clocks differing by up to a minute.
 		signedInAfter = pending.Expires.Add(-oauthTTL - time.Minute)
 	}
+	ctx, trace := social.WithTrace(ctx)
 	ext, err := p.Identify(ctx, code, pending.Verifier, pending.Nonce, signedInAfter)
 	if errors.Is(err, social.ErrNonceMismatch) {
 		return errOAuthState
@@ -153,13 +158,46 @@ func (h *Handlers) callback(c echo.Context) error {
 	if err != nil {
 		return h.providerFailed(c, p, err)
 	}
+	flow := signInFlow{pending: pending, trace: trace, callback: c.Request().URL.String()}
 	if pending.LinkUser != 0 {
-		return h.finishLink(c, p, pending, ext)
+		return h.finishLink(c, p, flow, ext)
 	}
-	return h.finishSignIn(c, p, pending, ext)
+	return h.finishSignIn(c, p, flow, ext)
 }
 
-func (h *Handlers) finishSignIn(c echo.Context, p social.Provider, pending *oauthPending, ext models.ExternalIdentity) error {
+// signInFlow is a provider round trip coming to its end, with what the
+// /learn OAuth page will show of it.
+type signInFlow struct {
+	pending  *oauthPending
+	trace    *social.Trace
+	callback string // the callback request's URL, secrets not yet elided
+}
+
+// saveTrace keeps the flow's requests, secrets elided, as the member's
+// last sign-in through a provider. It is for teaching only: a failure is
+// logged and the sign-in stands.
+func (h *Handlers) saveTrace(c echo.Context, userID int64, p social.Provider, f signInFlow, location, outcome string) {
+	label, callback := p.Label(), h.BaseURL+social.ElideURL(f.callback)
+	steps := []models.TraceStep{
+		{From: "browser", To: "board", Line: "POST " + f.pending.StartPath,
+			Note: "You pressed the button. The board made a random state, a PKCE code verifier and a nonce, and kept them in your server session."},
+		{From: "board", To: "browser", Line: "303 See Other", Fields: []string{"Location: " + f.pending.AuthorizeURL},
+			Note: "The front channel: the board sends your browser to " + label + " with its client id, where to come back (redirect_uri), the scopes, the state, the nonce and the PKCE challenge (a hash of the verifier). Nothing secret travels through your browser."},
+		{From: "browser", To: label, Line: "GET " + f.pending.AuthorizeURL,
+			Note: "You signed in at " + label + " and agreed to share your profile. The board sees none of this."},
+		{From: label, To: "browser", Line: "302 Found", Fields: []string{"Location: " + callback},
+			Note: label + " sends your browser back to the board's fixed redirect URI with a one-time authorization code and the same state."},
+		{From: "browser", To: "board", Line: "GET " + callback,
+			Note: "The board checks the state against the one in your session, so nobody else's sign-in can be slipped into your browser, and takes the verifier out, once."},
+	}
+	steps = append(steps, f.trace.Steps()...)
+	steps = append(steps, models.TraceStep{From: "board", To: "browser", Line: "303 See Other", Fields: []string{"Location: " + location}, Note: outcome})
+	if err := h.SignInTraces.Save(c.Request().Context(), userID, models.SignInTrace{Provider: label, At: h.Now(), Steps: steps}); err != nil {
+		h.Logger.Warn("saving sign-in trace", "id", c.Get(ctxRequestID), "err", err)
+	}
+}
+
+func (h *Handlers) finishSignIn(c echo.Context, p social.Provider, flow signInFlow, ext models.ExternalIdentity) error {
 	u, err := h.Auth.ResolveIdentity(c.Request().Context(), ext, p.Label(), actor(c))
 	switch {
 	case errors.Is(err, auth.ErrNoEmail):
@@ -179,17 +217,19 @@ func (h *Handlers) finishSignIn(c echo.Context, p social.Provider, pending *oaut
 	if err := h.signIn(c, u, false, "via "+p.Name()); err != nil {
 		return err
 	}
-	return seeOther(c, orDefault(pending.Next, "/posts"))
+	next := orDefault(flow.pending.Next, "/posts")
+	h.saveTrace(c, u.ID, p, flow, next, "Signed in: the board found your account by "+p.Label()+"'s id for you (never by email alone) and started a new session under a new cookie.")
+	return seeOther(c, next)
 }
 
-func (h *Handlers) finishLink(c echo.Context, p social.Provider, pending *oauthPending, ext models.ExternalIdentity) error {
+func (h *Handlers) finishLink(c echo.Context, p social.Provider, flow signInFlow, ext models.ExternalIdentity) error {
 	u := viewer(c)
 	// The flow must come back to the same member who started it.
-	if u == nil || u.ID != pending.LinkUser {
+	if u == nil || u.ID != flow.pending.LinkUser {
 		return errOAuthState
 	}
-	if pending.Reauth {
-		return h.finishReauth(c, p, ext)
+	if flow.pending.Reauth {
+		return h.finishReauth(c, p, flow, ext)
 	}
 	err := h.Auth.Link(c.Request().Context(), u, ext, actor(c))
 	if errors.Is(err, models.ErrConflict) {
@@ -203,13 +243,14 @@ func (h *Handlers) finishLink(c echo.Context, p social.Provider, pending *oauthP
 	if err := h.renewSession(c, u); err != nil {
 		return err
 	}
+	h.saveTrace(c, u.ID, p, flow, "/account", "Connected: "+p.Label()+"'s id for you is now linked to your account, and your session got a new cookie.")
 	h.flash(c, p.Label()+" is now connected: you can sign in with it.")
 	return seeOther(c, "/account")
 }
 
 // finishReauth accepts the provider's answer only if it names the identity
 // already connected to this member.
-func (h *Handlers) finishReauth(c echo.Context, p social.Provider, ext models.ExternalIdentity) error {
+func (h *Handlers) finishReauth(c echo.Context, p social.Provider, flow signInFlow, ext models.ExternalIdentity) error {
 	ctx := c.Request().Context()
 	err := h.Auth.ConfirmIdentity(ctx, viewer(c), ext)
 	if errors.Is(err, auth.ErrNotYourIdentity) {
@@ -220,6 +261,7 @@ func (h *Handlers) finishReauth(c echo.Context, p social.Provider, ext models.Ex
 		return err
 	}
 	h.sessions.setReauth(ctx, h.Now().Add(reauthWindow))
+	h.saveTrace(c, viewer(c).ID, p, flow, "/account", "Confirmed: "+p.Label()+" vouched for a fresh sign-in, so sensitive changes are open for 5 minutes.")
 	h.flash(c, "Confirmed with "+p.Label()+". For the next 5 minutes you can change your profile, set a password, connect or disconnect providers, or delete your account.")
 	return seeOther(c, "/account")
 }

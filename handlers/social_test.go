@@ -31,17 +31,25 @@ func auditCount(t *testing.T, b *boardtest.Board, kind models.AuditKind, target 
 	return n
 }
 
+// flowSession is the session a visitor's social sign-in started with: the
+// board stores one for a visitor only once a flow needs it.
+func flowSession(f *boardtest.Flow) string {
+	if ck := f.Start.Cookie(boardtest.SessionCookie); ck != nil {
+		return ck.Value
+	}
+	return ""
+}
+
 // --- new accounts and returning sign-ins ------------------------------------
 
 func TestSocialGoogleNewAccount(t *testing.T) {
 	b := boardtest.New(t, boardtest.Options{Social: true})
 	c := b.Visitor(t)
-	before := c.SessionCookie()
-	if before == "" {
-		t.Fatal("no session cookie after loading the sign-in page")
-	}
-
 	f := b.SignInWith(t, c, "google", boardtest.Who{Email: "gina@example.com", Name: "Gina Google", Verified: true}, "/posts/new")
+	before := flowSession(f)
+	if before == "" {
+		t.Fatal("no session cookie after starting the sign-in")
+	}
 	if f.Final.Status != http.StatusSeeOther || f.Final.Location() != "/posts/new" {
 		t.Fatalf("callback: status %d to %q, want 303 to /posts/new (next honoured)\n%s", f.Final.Status, f.Final.Location(), boardtest.Clip(f.Final.Body))
 	}
@@ -563,9 +571,12 @@ func TestSocialCodeReplay(t *testing.T) {
 
 const accountExists = "An account with this email already exists"
 
-// Pre-account hijacking: the attacker registers the victim's address with a
-// password first, hoping the victim's later social sign-in gets attached to
-// the attacker's account.
+// Pre-account hijacking and squatting (issue 14 item 7): the attacker
+// registers the victim's address with a password first, hoping the
+// victim's later social sign-in gets attached to the attacker's account, or
+// is locked out. A provider that does not vouch for the address is refused;
+// the verified owner's Google sign-in gets its own account and the address,
+// and the squatting account keeps its posts but loses the address.
 func TestSocialPreAccountHijack(t *testing.T) {
 	b := boardtest.New(t, boardtest.Options{Social: true})
 	const attackerPW = "mallory-owns-this-9"
@@ -574,56 +585,85 @@ func TestSocialPreAccountHijack(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("attacker registration: %d\n%s", res.Status, boardtest.Clip(res.Body))
 	}
+	mal.Password = attackerPW
 	acct := b.UserByEmail(t, "victim@example.com")
 	if acct == nil || acct.EmailVerified || !acct.HasPassword {
 		t.Fatalf("attacker's account %+v, want unverified email with a password", acct)
 	}
-	usersBefore := len(b.AllUsers(t))
+	if res := mal.Post("/posts", url.Values{"title": {"Squatter's post"}, "body": {"still mine"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("attacker's post: %d", res.Status)
+	}
 	hashBefore := b.PasswordHash(t, acct.ID)
 
-	for _, tc := range []struct{ provider, label string }{{"google", "Google"}, {"facebook", "Facebook"}} {
-		victim := b.Visitor(t)
-		cookie := victim.SessionCookie()
-		f := b.SignInWith(t, victim, tc.provider, boardtest.Who{Email: "victim@example.com", Name: "Victoria", Verified: true}, "")
-		boardtest.WantPage(t, tc.provider+" sign-in onto a squatted email", f.Final, http.StatusConflict,
-			accountExists, "sign in the way you set it up", "connect "+tc.label+" from your account page")
-		if victim.SessionCookie() != cookie {
-			t.Errorf("%s: victim's session token changed", tc.provider)
-		}
-		boardtest.WantSignedOut(t, "browser victim", victim, "")
-		if n := len(b.AllIdentities(t)); n != 0 {
-			t.Errorf("%s: %d identities exist, want none", tc.provider, n)
-		}
-		if n := len(b.AllUsers(t)); n != usersBefore {
-			t.Errorf("%s: %d users, want %d", tc.provider, n, usersBefore)
-		}
-		after := b.UserByEmail(t, "victim@example.com")
-		if after.ID != acct.ID || b.PasswordHash(t, after.ID) != hashBefore || after.DisplayName != "Mallory" || after.EmailVerified {
-			t.Errorf("%s: attacker's account changed: %+v", tc.provider, after)
-		}
+	// Facebook does not vouch for addresses: refused, nothing changes.
+	fbVictim := b.Visitor(t)
+	f := b.SignInWith(t, fbVictim, "facebook", boardtest.Who{Email: "victim@example.com", Name: "Victoria"}, "")
+	boardtest.WantPage(t, "facebook sign-in onto a squatted email", f.Final, http.StatusConflict,
+		accountExists, "sign in the way you set it up", "connect Facebook from your account page")
+	if fbVictim.SessionCookie() != flowSession(f) {
+		t.Errorf("facebook: victim's session token changed")
 	}
-	if n := len(b.AuditEvents(t, models.AuditIdentityLinked)); n != 0 {
-		t.Errorf("%d identity_linked audit rows, want none", n)
-	}
-	if n := auditCount(t, b, models.AuditSignIn, acct.ID, ""); n != 1 { // only "after registering"
-		t.Errorf("%d sign-ins audited for the attacker's account, want 1", n)
+	boardtest.WantSignedOut(t, "browser victim", fbVictim, "")
+	if n := len(b.AllIdentities(t)); n != 0 || len(b.AllUsers(t)) != 1 {
+		t.Fatalf("after the refusal: %d identities, %d users; want none and only the attacker's", n, len(b.AllUsers(t)))
 	}
 
-	// The attacker, signing in with the password, finds nothing connected.
-	mal2 := b.Visitor(t)
-	mal2.Login("victim@example.com", attackerPW)
-	page := mal2.Get("/account")
-	if page.Status != http.StatusOK {
-		t.Fatalf("GET /account: %d", page.Status)
+	// Google vouches: the owner gets their own account, with the address.
+	victim := b.Visitor(t)
+	f = b.SignInWith(t, victim, "google", boardtest.Who{Email: "victim@example.com", Name: "Victoria", Verified: true}, "")
+	if f.Final.Status != http.StatusSeeOther || f.Final.Location() != "/posts" {
+		t.Fatalf("the owner's Google sign-in: %d to %q\n%s", f.Final.Status, f.Final.Location(), boardtest.Clip(f.Final.Body))
 	}
+	boardtest.WantSignedIn(t, "the owner", victim, "Victoria")
+	owner := b.UserByEmail(t, "victim@example.com")
+	if owner == nil || owner.ID == acct.ID || !owner.EmailVerified || owner.HasPassword {
+		t.Fatalf("the address now belongs to %+v; want a new, verified account without a password", owner)
+	}
+	if ids := b.IdentitiesOf(t, owner.ID); len(ids) != 1 || ids[0].Provider != "google" {
+		t.Errorf("owner's identities: %+v", ids)
+	}
+	if ids := b.IdentitiesOf(t, acct.ID); len(ids) != 0 {
+		t.Errorf("BUG: the owner's Google identity reached the attacker's account: %+v", ids)
+	}
+	if n := auditCount(t, b, models.AuditEmailReleased, acct.ID, ""); n != 1 {
+		t.Errorf("%d email_released rows about the attacker's account, want 1", n)
+	}
+
+	// The squatting account keeps its content, loses the address.
+	squat := b.User(t, acct.ID)
+	if !squat.EmailReleased() || squat.DisplayName != "Mallory" || b.PasswordHash(t, acct.ID) != hashBefore {
+		t.Errorf("the squatting account afterwards: %+v", squat)
+	}
+	if posts := b.AllPosts(t); len(posts) != 1 || posts[0].AuthorID != acct.ID {
+		t.Errorf("the squatter's post: %+v; want it kept, still theirs", posts)
+	}
+	boardtest.WantStatus(t, "the attacker's password with the address", b.Client(t).Attempt("victim@example.com", attackerPW), http.StatusUnauthorized)
+	boardtest.WantStatus(t, "the attacker's password with the placeholder", b.Client(t).Attempt(squat.Email, attackerPW), http.StatusUnauthorized)
+	page := mal.Get("/account")
+	boardtest.WantPage(t, "the squatter's account page", page, http.StatusOK, "Your account has no email address")
 	for _, p := range []string{"google", "facebook"} {
 		if strings.Contains(page.Body, `data-testid="identity-`+p+`"`) {
 			t.Errorf("attacker's account page shows a %s connection", p)
 		}
-		if !strings.Contains(page.Body, `data-testid="link-`+p+`"`) {
-			t.Errorf("attacker's account page lacks the Connect %s button", p)
+	}
+	// Nor can the squatter get the address back: it is verified now.
+	res = mal.Post("/account/profile", url.Values{"email": {"victim@example.com"}, "display_name": {"Mallory"}, "current_password": {attackerPW}})
+	boardtest.WantPage(t, "the squatter asking for the address again", res, http.StatusUnprocessableEntity, "Another account uses this email.")
+	// The link the attacker's registration mailed (to the owner's inbox) no
+	// longer does anything.
+	// (The owner was also warned of the attacker's failed sign-in above.)
+	var welcome []*models.Mail
+	for _, m := range b.Mails(t, "victim@example.com") {
+		if m.Subject != "Someone failed to sign in to your account" {
+			welcome = append(welcome, m)
 		}
 	}
+	if len(welcome) != 1 {
+		t.Fatalf("%d messages to the owner's address besides the warning, want the attacker's registration link only", len(welcome))
+	}
+	c := b.Client(t)
+	c.Get(b.LinkTo(t, welcome[0].Text, "/email/confirm"))
+	boardtest.WantStatus(t, "the squatter's verification link", c.Get("/email/confirm"), http.StatusGone)
 }
 
 func TestSocialAutoLinkOnlyWhenBothVerified(t *testing.T) {
@@ -656,10 +696,9 @@ func TestSocialAutoLinkOnlyWhenBothVerified(t *testing.T) {
 
 	// Google does not vouch: refused, nothing linked.
 	c := b.Visitor(t)
-	cookie := c.SessionCookie()
 	f = b.SignInWith(t, c, "google", boardtest.Who{Email: "vera@example.com", Name: "Vera G"}, "")
 	boardtest.WantPage(t, "unverified google onto a verified account", f.Final, http.StatusConflict, accountExists)
-	if c.SessionCookie() != cookie {
+	if c.SessionCookie() != flowSession(f) {
 		t.Error("refused sign-in changed the session token")
 	}
 	boardtest.WantSignedOut(t, "browser c", c, "")
@@ -669,12 +708,11 @@ func TestSocialAutoLinkOnlyWhenBothVerified(t *testing.T) {
 
 	// Google vouches and the account is verified: linked and signed in.
 	c = b.Visitor(t)
-	cookie = c.SessionCookie()
 	f = b.SignInWith(t, c, "google", boardtest.Who{Email: "vera@example.com", Name: "Vera G", Verified: true}, "")
 	if f.Final.Status != http.StatusSeeOther || f.Final.Location() != "/posts" {
 		t.Fatalf("verified google onto a verified account: %d to %q\n%s", f.Final.Status, f.Final.Location(), boardtest.Clip(f.Final.Body))
 	}
-	if c.SessionCookie() == cookie {
+	if c.SessionCookie() == flowSession(f) {
 		t.Error("session token not renewed")
 	}
 	boardtest.WantSignedIn(t, "browser c", c, "Vera Verified")
@@ -868,13 +906,18 @@ func TestSocialUnlink(t *testing.T) {
 	}
 	page := c.Get("/account")
 	boardtest.WantPage(t, "account page after unlink", page, http.StatusOK, "Google is disconnected", "Connect Google")
-	// And the Google identity no longer signs in to Pat's account (it is a
-	// verified Google identity for a password account whose email is not
-	// verified, so it is refused rather than re-linked).
+	// And the Google identity no longer signs in to Pat's account. Pat never
+	// proved the address and Google vouches for it, so the Google sign-in
+	// gets an account of its own, and Pat's unproven address goes with it.
 	g := b.Visitor(t)
 	f := b.SignInWith(t, g, "google", boardtest.Who{Email: "pat@example.com", Name: "Pat", Verified: true}, "")
-	boardtest.WantPage(t, "sign-in with the unlinked identity", f.Final, http.StatusConflict, accountExists)
-	boardtest.WantSignedOut(t, "browser g", g, "")
+	boardtest.WantStatus(t, "sign-in with the unlinked identity", f.Final, http.StatusSeeOther)
+	if u := b.UserByEmail(t, "pat@example.com"); u == nil || u.ID == pat.ID {
+		t.Errorf("the unlinked identity signed in to Pat's account again")
+	}
+	if ids := b.IdentitiesOf(t, pat.ID); len(ids) != 0 {
+		t.Errorf("Pat's identities after the sign-in: %+v", ids)
+	}
 
 	// A Google-only member cannot remove their only way in.
 	o := b.Visitor(t)
@@ -941,11 +984,10 @@ func TestSocialSuspendedMember(t *testing.T) {
 	boardtest.WantSignedOut(t, "browser first", first, "") // the live session ends on its next request
 
 	c := b.Visitor(t)
-	cookie := c.SessionCookie()
 	f := b.SignInWith(t, c, "google", who, "")
 	boardtest.WantPage(t, "suspended member signing in with google", f.Final, http.StatusForbidden,
 		"Your account is suspended", "posting spam links")
-	if c.SessionCookie() != cookie {
+	if c.SessionCookie() != flowSession(f) {
 		t.Error("session token changed for a refused sign-in")
 	}
 	boardtest.WantSignedOut(t, "browser c", c, "")
@@ -1231,20 +1273,29 @@ func TestSocialEmailChangeThenHijack(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("email change: %d\n%s", res.Status, boardtest.Clip(res.Body))
 	}
-	after := b.UserByEmail(t, "victim@example.com")
-	if after == nil || after.ID != acct.ID {
-		t.Fatal("email change did not take")
-	}
-	if after.EmailVerified {
-		t.Error("the changed email is still marked verified")
+	// The address is not the attacker's until the victim's inbox says so.
+	if after := b.User(t, acct.ID); after.Email != "mal@example.com" {
+		t.Fatalf("the address changed without its link: %q", after.Email)
 	}
 
 	v := b.Visitor(t)
 	f := b.SignInWith(t, v, "google", boardtest.Who{Email: "victim@example.com", Name: "Victoria", Verified: true}, "")
-	boardtest.WantPage(t, "victim's google sign-in onto the re-addressed account", f.Final, http.StatusConflict, accountExists)
-	boardtest.WantSignedOut(t, "browser v", v, "")
+	boardtest.WantStatus(t, "victim's google sign-in", f.Final, http.StatusSeeOther)
+	boardtest.WantSignedIn(t, "the victim", v, "Victoria")
 	if ids := b.IdentitiesOf(t, acct.ID); len(ids) != 0 {
 		t.Errorf("the victim's Google identity was attached to the attacker's account: %+v", ids)
+	}
+	// Even the link, had the attacker got hold of it, cannot take the
+	// address from its verified owner now.
+	links := b.Mails(t, "victim@example.com")
+	if len(links) != 1 {
+		t.Fatalf("%d messages to the victim's address, want the change link", len(links))
+	}
+	m := b.Client(t)
+	m.Get(b.LinkTo(t, links[0].Text, "/email/confirm"))
+	boardtest.WantPage(t, "using the change link", m.Post("/email/confirm", nil), http.StatusConflict, "Another account has confirmed this address")
+	if after := b.User(t, acct.ID); after.Email != "mal@example.com" {
+		t.Errorf("the attacker's account took the victim's verified address: %q", after.Email)
 	}
 }
 

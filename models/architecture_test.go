@@ -11,17 +11,20 @@ import (
 // (`go list`) rather than by discipline.
 type layerRule struct {
 	pkgs       string   // a `go list` pattern
+	exempt     string   // a package the pattern matches that the rule spares
 	transitive bool     // forbid anywhere in the dependency tree, not only direct imports
 	forbidden  []string // import paths
 	why        string
 }
 
 var layerRules = []layerRule{
-	{"board/models/...", true, []string{"database/sql", "net/http", "github.com/labstack/echo/v4", "board/db"},
+	{"board/models/...", "", true, []string{"database/sql", "net/http", "github.com/labstack/echo/v4", "board/db"},
 		"models is the pure domain: stores are interfaces that db implements"},
-	{"board/views", true, []string{"database/sql", "board/db"},
+	{"board/views", "", true, []string{"database/sql", "board/db"},
 		"views render what handlers hand them and never reach the database"},
-	{"board/handlers/...", false, []string{"database/sql", "board/db"},
+	// boardtest is the test harness: like cmd/board, it wires the real
+	// database to the handlers.
+	{"board/handlers/...", "board/handlers/boardtest", false, []string{"database/sql", "board/db"},
 		"handlers call stores and services; SQL lives in db"},
 }
 
@@ -65,6 +68,7 @@ func TestArchitectureLayers(t *testing.T) {
 	}
 	for _, r := range layerRules {
 		deps := goList(t, r.pkgs, r.transitive)
+		delete(deps, r.exempt)
 		if len(deps) == 0 {
 			t.Errorf("%s matches no package", r.pkgs)
 		}

@@ -35,6 +35,19 @@ const (
 	AuditNameChanged      AuditKind = "display_name_changed"
 	AuditAccountDeleted   AuditKind = "account_deleted"
 	AuditReauthFailed     AuditKind = "reauth_failed"
+
+	AuditVerificationSent       AuditKind = "verification_sent"
+	AuditEmailVerified          AuditKind = "email_verified"
+	AuditEmailChangeRequested   AuditKind = "email_change_requested"
+	AuditEmailReleased          AuditKind = "email_released"
+	AuditPasswordResetRequested AuditKind = "password_reset_requested"
+	AuditPasswordReset          AuditKind = "password_reset"
+	AuditMailFailed             AuditKind = "mail_failed"
+	AuditTokenIssued            AuditKind = "token_issued"
+	AuditTokenReused            AuditKind = "refresh_token_reused"
+	AuditTokenRevoked           AuditKind = "token_family_revoked"
+	AuditKeyRotated             AuditKind = "signing_key_rotated"
+
 	AuditReportFiled      AuditKind = "report_filed"
 	AuditReportsDismissed AuditKind = "reports_dismissed"
 	AuditPostDeleted      AuditKind = "post_deleted"    // by a moderator; authors' own deletions are not audited
@@ -47,6 +60,8 @@ func AuditKinds() []AuditKind {
 		AuditCommentHidden, AuditCommentRestored, AuditUserSuspended, AuditUserReinstated, AuditRoleGranted, AuditRoleRevoked,
 		AuditIdentityLinked, AuditIdentityUnlinked, AuditSessionRevoked, AuditSessionsEnded, AuditPasswordChanged,
 		AuditEmailChanged, AuditNameChanged, AuditAccountDeleted, AuditReauthFailed,
+		AuditVerificationSent, AuditEmailVerified, AuditEmailChangeRequested, AuditEmailReleased, AuditPasswordResetRequested,
+		AuditPasswordReset, AuditMailFailed, AuditTokenIssued, AuditTokenReused, AuditTokenRevoked, AuditKeyRotated,
 		AuditReportFiled, AuditReportsDismissed, AuditPostDeleted, AuditCommentDeleted}
 }
 

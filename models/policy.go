@@ -1,6 +1,12 @@
 package models
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Every authorization rule of the board lives in this file, as pure
 // functions of who is asking and what they ask about.
@@ -15,6 +21,7 @@ const (
 	DenyForbidden           // 403: we know you, and the rule says no (authorization)
 	DenyNotFound            // 404: you may not know this exists
 	DenyUnavailable         // 403: your account is suspended
+	DenyScope               // 403: the token's scope does not cover this
 )
 
 // Decision is an outcome plus the rule, in words, that produced it.
@@ -185,6 +192,52 @@ func CanManageUser(actor, target *User) Decision {
 	return allow
 }
 
+// CanReleaseEmail: an admin may take an unverified address off another
+// member's account (someone registered an address that is not theirs), so
+// its real owner can use it. A verified address proved its owner: it stays.
+func CanReleaseEmail(actor, target *User) Decision {
+	if d := CanManageUser(actor, target); !d.Allowed() {
+		return d
+	}
+	if target.EmailVerified {
+		return Decision{DenyForbidden, "This address was verified by its owner, so it cannot be released."}
+	}
+	if target.EmailReleased() {
+		return Decision{DenyForbidden, "This account's address was released already: it holds only a placeholder."}
+	}
+	return allow
+}
+
+// ErrRefusedAtWrite is what a store answers when, inside the write's own
+// transaction, the actor no longer passes the rule the handler checked
+// (suspended, no longer an admin, not the author) a moment earlier.
+var ErrRefusedAtWrite = &Denied{Decision{DenyForbidden,
+	"By the time this was saved, your account was no longer allowed to do it (it was suspended, lost admin, or this is not yours). Nothing was changed."}}
+
+// Scopes an API credential may carry. A scope narrows what the rules in
+// this file allow a member; it never widens it.
+const (
+	ScopeEmail      = "email"
+	ScopePostsRead  = "posts:read"
+	ScopePostsWrite = "posts:write"
+)
+
+// FullScope is what a member's own credentials carry: their password (HTTP
+// Basic) or a token from the board's own token endpoint.
+const FullScope = ScopeEmail + " " + ScopePostsRead + " " + ScopePostsWrite
+
+// HasScope reports whether the space-separated scope grants s.
+func HasScope(scope, s string) bool { return slices.Contains(strings.Fields(scope), s) }
+
+// CanUseScope: a request made with a credential needs its scope to cover
+// what the request does.
+func CanUseScope(scope, need string) Decision {
+	if HasScope(scope, need) {
+		return allow
+	}
+	return Decision{DenyScope, fmt.Sprintf("This credential was granted the scope %q; this request needs %q. A scope narrows what a member may do, it never widens it.", scope, need)}
+}
+
 // CanSignIn: a suspended member may not start a session by any method.
 // via names the method for the explanation, e.g. "Google" ("" for a password).
 func CanSignIn(u *User, via string) Decision {
@@ -211,6 +264,122 @@ func CanRemoveSignInMethod(hasPassword bool, identities int) bool {
 // sign in and link explicitly instead.
 func MayLinkByEmail(providerVerified bool, account *User) bool {
 	return providerVerified && account.EmailVerified
+}
+
+// Limits: how often anyone may try, create or guess. Counted by the
+// throttle store over sliding windows.
+
+// Sign-in limits follow OWASP's device cookies: a browser that has signed
+// in to an account before (and holds its signed device cookie) has its own
+// allowance, so strangers failing cannot lock the member out; everyone else
+// is limited per account and address, per address, and per account with
+// growing delays, which bound guessing without a fixed lockout.
+const (
+	SignInWindow            = 15 * time.Minute
+	DeviceFailures          = 10 // per device cookie and window
+	AccountAddressFailures  = 5  // per account and client address and window
+	AddressFailures         = 20 // per client address (all accounts) and window
+	AccountFreeFailures     = 10 // per account from untrusted browsers in AccountBackoffWindow before delays start
+	AccountBackoffWindow    = 24 * time.Hour
+	AccountFirstDelay       = time.Second
+	AccountMaxDelay         = 30 * time.Minute
+	ReauthFailures          = 5  // wrong current passwords per session and window
+	RegistrationsPerAddress = 10 // per window
+	NewSessionsPerAddress   = 60 // sessions stored per client address and window
+	PostsPerWindow          = 5
+	PostsPerDay             = 50
+	CommentsPerWindow       = 20
+	CommentsPerDay          = 300
+	PostingWindow           = 10 * time.Minute
+	postingDay              = 24 * time.Hour
+)
+
+func normalizedLogin(email string) string { return strings.ToLower(Truncate(email, MaxEmail)) }
+
+// SignInKeys is what a password sign-in counts against. device is the
+// verified device cookie the browser holds for this account ("" if none).
+func SignInKeys(email, clientIP, device string) []ThrottleKey {
+	if device != "" {
+		return []ThrottleKey{{Key: "device:" + device, Limit: DeviceFailures, Window: SignInWindow}}
+	}
+	login, network := normalizedLogin(email), ClientNetwork(clientIP)
+	return []ThrottleKey{
+		{Key: "account-addr:" + login + "|" + network, Limit: AccountAddressFailures, Window: SignInWindow},
+		{Key: "addr:" + network, Limit: AddressFailures, Window: SignInWindow},
+		{Key: "account:" + login, Window: AccountBackoffWindow,
+			Free: AccountFreeFailures, Backoff: AccountFirstDelay, MaxDelay: AccountMaxDelay},
+	}
+}
+
+// SignInResets is what a successful sign-in clears: the failures of its own
+// browser, and the account's count of failures from strangers (the owner
+// got in, so the delays start over).
+func SignInResets(keys []ThrottleKey) []string {
+	var reset []string
+	for _, k := range keys {
+		if !strings.HasPrefix(k.Key, "addr:") {
+			reset = append(reset, k.Key)
+		}
+	}
+	return reset
+}
+
+// ReauthKey limits wrong current passwords on the account page per
+// session, apart from sign-in: a stranger (or a scanner holding the
+// member's own session) cannot lock the member out of signing in.
+func ReauthKey(session string) ThrottleKey {
+	return ThrottleKey{Key: "reauth:" + session, Limit: ReauthFailures, Window: SignInWindow}
+}
+
+// RegisterKey limits registrations per client address.
+func RegisterKey(clientIP string) ThrottleKey {
+	return ThrottleKey{Key: "register:" + ClientNetwork(clientIP), Limit: RegistrationsPerAddress, Window: SignInWindow}
+}
+
+// NewSessionKey limits how many sessions one client address can make the
+// board store: a visitor gets none until they sign in or start a social
+// sign-in, and nobody can fill the database with them.
+func NewSessionKey(clientIP string) ThrottleKey {
+	return ThrottleKey{Key: "new-session:" + ClientNetwork(clientIP), Limit: NewSessionsPerAddress, Window: SignInWindow}
+}
+
+// PostKeys limits how many posts one member may publish.
+func PostKeys(userID int64) []ThrottleKey {
+	return postingKeys("post", userID, PostsPerWindow, PostsPerDay)
+}
+
+// CommentKeys limits how many comments one member may write.
+func CommentKeys(userID int64) []ThrottleKey {
+	return postingKeys("comment", userID, CommentsPerWindow, CommentsPerDay)
+}
+
+func postingKeys(kind string, userID int64, perWindow, perDay int) []ThrottleKey {
+	id := strconv.FormatInt(userID, 10)
+	return []ThrottleKey{
+		{Key: kind + ":" + id, Limit: perWindow, Window: PostingWindow},
+		{Key: kind + "-day:" + id, Limit: perDay, Window: postingDay},
+	}
+}
+
+// MayTakeOverEmail: an account that never proved its address gives it up
+// to someone who does (a provider vouching for it, or a link mailed to it).
+// Otherwise anyone could squat a person's address by registering it first
+// and lock them out of the board for good. The squatting account keeps its
+// content and loses only the address.
+func MayTakeOverEmail(proven bool, holder *User) bool {
+	return proven && !holder.EmailVerified
+}
+
+// CanSendVerification: members ask for a new link to their own address;
+// admins may send one to any member (who perhaps lost the first).
+func CanSendVerification(actor, target *User) Decision {
+	if d, ok := member(actor, "ask for verification links"); !ok {
+		return d
+	}
+	if actor.ID != target.ID && !actor.IsAdmin() {
+		return Decision{DenyForbidden, fmt.Sprintf("You are signed in as %s, a member. Only admins may send a verification link to another member.", actor.DisplayName)}
+	}
+	return allow
 }
 
 // CanReport: an active member reports a post (c nil) or comment that they

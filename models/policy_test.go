@@ -37,6 +37,8 @@ func outcomeName(o models.Outcome) string {
 		return "DenyNotFound(404)"
 	case models.DenyUnavailable:
 		return "DenyUnavailable(403, suspended)"
+	case models.DenyScope:
+		return "DenyScope(403, insufficient scope)"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -408,5 +410,35 @@ func TestDecisionErr(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), d.Rule) {
 		t.Errorf("error text %q should contain the rule %q", err.Error(), d.Rule)
+	}
+}
+
+// A credential's scope narrows the policy: the scope it needs must be among
+// the scopes it was granted, word for word.
+func TestCanUseScope(t *testing.T) {
+	for _, tc := range []struct {
+		granted, need string
+		want          models.Outcome
+	}{
+		{models.FullScope, models.ScopePostsRead, allow},
+		{models.FullScope, models.ScopePostsWrite, allow},
+		{"posts:read", models.ScopePostsRead, allow},
+		{"posts:read", models.ScopePostsWrite, models.DenyScope},
+		{"posts:write", models.ScopePostsRead, models.DenyScope},
+		{"", models.ScopePostsRead, models.DenyScope},
+		{"posts:readwrite", models.ScopePostsRead, models.DenyScope},
+		{"posts", models.ScopePostsRead, models.DenyScope},
+		{"  email   posts:write ", models.ScopePostsWrite, allow},
+	} {
+		d := models.CanUseScope(tc.granted, tc.need)
+		if d.Outcome != tc.want {
+			t.Errorf("CanUseScope(%q, %q) = %s, want %s", tc.granted, tc.need, outcomeName(d.Outcome), outcomeName(tc.want))
+		}
+		if !d.Allowed() && (!strings.Contains(d.Rule, tc.need) || d.Err() == nil) {
+			t.Errorf("CanUseScope(%q, %q): rule %q does not name the scope needed", tc.granted, tc.need, d.Rule)
+		}
+	}
+	if models.HasScope(models.FullScope, models.ScopeEmail) != true || models.HasScope("posts:read", models.ScopeEmail) {
+		t.Error("HasScope: email")
 	}
 }

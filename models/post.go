@@ -10,6 +10,7 @@ type Post struct {
 	ID           int64
 	AuthorID     int64
 	AuthorName   string
+	AuthorAdmin  bool // shown as a badge no display name can imitate
 	Title        string
 	Body         string
 	CreatedAt    time.Time
@@ -30,17 +31,21 @@ type PostPage struct {
 
 // Posts reads and writes posts.
 type Posts interface {
+	// Create, Update and Delete check inside their transaction that the
+	// author is still an active member (and for Update and Delete, still
+	// the post's author): ErrRefusedAtWrite if not.
 	Create(ctx context.Context, authorID int64, title, body string) (*Post, error)
 	// ByID returns the post, hidden or not: visibility is the policy's call.
 	ByID(ctx context.Context, id int64) (*Post, error)
 	// List returns up to limit posts with id < before (0: from the newest)
 	// that the filter admits.
 	List(ctx context.Context, f PostListFilter, before int64, limit int) (*PostPage, error)
-	Update(ctx context.Context, id int64, title, body string) error
+	Update(ctx context.Context, id, authorID int64, title, body string) error
 	// Delete removes a post and its comments.
-	Delete(ctx context.Context, id int64) error
-	// SetHidden hides (with a reason) or restores a post, audited. Hiding
-	// settles the post's open reports; the author and reporters are told.
+	Delete(ctx context.Context, id, authorID int64) error
+	// SetHidden hides (with a reason) or restores a post, audited; by must
+	// still be an active admin when it is written. Hiding settles the post's
+	// open reports; the author and reporters are told.
 	SetHidden(ctx context.Context, id int64, hidden bool, reason string, by Actor) error
 	// Remove deletes a post as a moderator, with its comments: audited, the
 	// open reports on them settled, the author and reporters told.

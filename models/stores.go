@@ -10,6 +10,13 @@ type Stores struct {
 	SessionIndex  SessionIndex
 	Throttle      Throttle
 	Audit         Audit
+	Secrets       Secrets
+	Notices       Notices
+	Outbox        Outbox
+	MailTokens    MailTokens
+	SigningKeys   SigningKeys
+	TokenFamilies TokenFamilies
+	SignInTraces  SignInTraces
 	Reports       Reports
 	Notifications Notifications
 }

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -30,16 +32,41 @@ type User struct {
 func (u *User) IsAdmin() bool     { return u != nil && u.Role == RoleAdmin }
 func (u *User) IsSuspended() bool { return u != nil && u.SuspendedAt != nil }
 
+// releasedDomain marks the placeholder an account keeps after its
+// unverified address went to the address's verified owner. The email column
+// is required and unique, so the placeholder is unique too. It is under
+// the reserved .invalid domain (RFC 2606), which ValidateEmail refuses, so
+// nobody can register it, type it to sign in, or receive mail there.
+const releasedDomain = "@address.invalid"
+
+// ReleasedEmail is the placeholder address of account id.
+func ReleasedEmail(id int64) string { return "released-" + strconv.FormatInt(id, 10) + releasedDomain }
+
+// EmailReleased reports whether the account gave its address up to the
+// address's verified owner and has none now.
+func (u *User) EmailReleased() bool { return IsReleasedEmail(u.Email) }
+
+// IsReleasedEmail reports whether email is such a placeholder.
+func IsReleasedEmail(email string) bool { return strings.HasSuffix(email, releasedDomain) }
+
 // NewUser is what registration (or a first social sign-in) provides.
 type NewUser struct {
 	Email         string
 	EmailVerified bool
 	DisplayName   string
 	PasswordHash  string // "" for an account without a password
+	// TakeOver, if not 0, is the account holding Email unverified: it gives
+	// the address up in the same transaction (MayTakeOverEmail), or the
+	// creation fails with ErrConflict if it no longer may.
+	TakeOver int64
+	// Verification, if set, is the link proving Email, stored and queued
+	// with the account.
+	Verification *TokenMail
 }
 
 // Users reads and writes accounts. Every change is one transaction with its
-// audit row; changes that alter what a member may do end their sessions.
+// audit row; changes that alter what a member may do end their sessions and
+// their API tokens in that transaction.
 type Users interface {
 	// Create adds a member and records the registration (detail says how,
 	// e.g. "via google"); ErrConflict means the email is taken.
@@ -56,16 +83,24 @@ type Users interface {
 	// Search pages through members whose display name or email contains
 	// the query's text (any case), newest first, with the total.
 	Search(ctx context.Context, q MemberQuery) (*MemberPage, error)
+	// SetSuspended, SetRole and ReleaseEmail check inside their transaction
+	// that by is still an active admin other than the target (by.UserID 0 is
+	// the operator's command line): ErrRefusedAtWrite if not.
+	//
 	// SetSuspended suspends (with a reason, ending every session) or reinstates.
 	SetSuspended(ctx context.Context, id int64, suspended bool, reason string, by Actor) error
 	// SetRole grants or revokes admin and ends the user's sessions.
 	SetRole(ctx context.Context, id int64, role Role, by Actor) error
-	// SetPassword stores a new hash and ends every session but keepSession
-	// (an index hash, "" for none); it returns how many ended.
-	SetPassword(ctx context.Context, id int64, hash, keepSession string, by Actor) (int, error)
-	// UpdateProfile changes email and display name; a new email is
-	// unverified. ErrConflict means another account has the email.
-	UpdateProfile(ctx context.Context, u *User, email, displayName string, by Actor) error
+	// ReleaseEmail takes an unverified address off an account, which keeps
+	// its content under a placeholder address it returns; audited.
+	ReleaseEmail(ctx context.Context, id int64, by Actor) (string, error)
+	// SetPassword stores a new hash, ends every session but keepSession
+	// (an index hash, "" for none) and queues notice (if not nil); it
+	// returns how many sessions ended.
+	SetPassword(ctx context.Context, id int64, hash, keepSession string, notice *Mail, by Actor) (int, error)
+	// UpdateProfile changes the display name. The email changes only
+	// through a link to the new address (MailTokens.ConfirmEmail).
+	UpdateProfile(ctx context.Context, u *User, displayName string, by Actor) error
 	// Delete removes an account with its sessions and identities; with
 	// keepPosts its posts and comments stay, shown as by a deleted member.
 	Delete(ctx context.Context, id int64, keepPosts bool, by Actor) error

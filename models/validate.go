@@ -25,6 +25,17 @@ const (
 
 // checkText validates one free-text field and returns the message, or "".
 func checkText(value, label string, maxLen int, multiline bool) string {
+	return checkField(value, label, maxLen, multiline, false)
+}
+
+// checkName is checkText for names and titles, which must also be free of
+// invisible format characters (Unicode category Cf: right-to-left
+// overrides, zero-width spaces) that make one name look like another.
+func checkName(value, label string, maxLen int) string {
+	return checkField(value, label, maxLen, false, true)
+}
+
+func checkField(value, label string, maxLen int, multiline, noFormat bool) string {
 	switch {
 	case !utf8.ValidString(value):
 		return label + " contains bytes that are not valid UTF-8 text."
@@ -36,6 +47,9 @@ func checkText(value, label string, maxLen int, multiline bool) string {
 	for _, r := range value {
 		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
 			return label + " contains control characters."
+		}
+		if noFormat && unicode.Is(unicode.Cf, r) {
+			return label + " contains invisible formatting characters (such as a zero-width space or a right-to-left override). Remove them."
 		}
 	}
 	return ""
@@ -68,7 +82,10 @@ func ValidateEmail(email string) string {
 	addr, err := mail.ParseAddress(email)
 	// A board's members need a routable domain: "a@b" parses but cannot receive mail.
 	domain := email[strings.LastIndexByte(email, '@')+1:]
-	if err != nil || addr.Address != email || addr.Name != "" || !strings.Contains(strings.Trim(domain, "."), ".") {
+	// .invalid is reserved (RFC 2606): no mail reaches it, and the board
+	// uses it for the placeholders of addresses given up.
+	if err != nil || addr.Address != email || addr.Name != "" || !strings.Contains(strings.Trim(domain, "."), ".") ||
+		strings.HasSuffix(strings.ToLower(strings.TrimRight(domain, ".")), ".invalid") {
 		return "Enter an email address like name@example.com."
 	}
 	return ""
@@ -94,7 +111,7 @@ func ValidatePassword(password string) string {
 
 // ValidateDisplayName returns a message for an unusable display name, or "".
 func ValidateDisplayName(name string) string {
-	return checkText(name, "Display name", MaxDisplayName, false)
+	return checkName(name, "Display name", MaxDisplayName)
 }
 
 // ValidateRegistration checks the register form.
@@ -109,7 +126,7 @@ func ValidateRegistration(email, displayName, password string) FieldErrors {
 // ValidatePost checks a post's title and body.
 func ValidatePost(title, body string) FieldErrors {
 	errs := FieldErrors{}
-	errs.check("title", checkText(title, "Title", MaxTitle, false))
+	errs.check("title", checkName(title, "Title", MaxTitle))
 	errs.check("body", checkText(body, "Body", MaxPostBody, true))
 	return errs
 }

@@ -169,6 +169,10 @@ func TestValidateRegistrationEmail(t *testing.T) {
 		{"newline", "ann@example.com\n", false},
 		{"invalid UTF-8", "ann\xff@example.com", false},
 		{"comment", "ann@example.com (Ann)", false},
+		{"reserved .invalid domain", "ann@address.invalid", false},
+		{"a released address's placeholder", models.ReleasedEmail(7), false},
+		{".invalid in other letters", "ann@mail.INVALID.", false},
+		{"invalid only inside a name", "ann@invalid.example.com", true},
 	} {
 		var want []string
 		if !tc.ok {

@@ -1,4 +1,4 @@
-// Package static embeds the board's CSS and images and names them by content
+// Package static embeds the board's CSS, images and scripts and names them by content
 // hash, so they can be cached for a year and still change on deploy.
 package static
 
@@ -9,7 +9,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.css *.svg
+//go:embed *.css *.svg *.js
 var Files embed.FS
 
 // versions maps a file name to a short hash of its content, computed once.

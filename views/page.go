@@ -20,8 +20,11 @@ type Page struct {
 	Viewer *models.User // nil when nobody is signed in
 	CSRF   string
 	Flash  string
-	Path   string // the request's path, for marking the current nav link
-	Unread string // the viewer's unread notifications ("" for none, "99+" for many)
+	// Scripts are static scripts (static/) the page adds to what works
+	// without them.
+	Scripts []string
+	Path    string // the request's path, for marking the current nav link
+	Unread  string // the viewer's unread notifications ("" for none, "99+" for many)
 }
 
 // current marks the nav link to the page being shown (aria-current).

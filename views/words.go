@@ -24,31 +24,42 @@ type eventSentence struct {
 type phrasing struct{ Verb, After, Self string }
 
 var phrasings = map[models.AuditKind]phrasing{
-	models.AuditSignIn:           {Verb: "signed in as", Self: "signed in"},
-	models.AuditSignInFailed:     {Verb: "failed to sign in as", Self: "failed to sign in"},
-	models.AuditSignOut:          {Verb: "signed out", Self: "signed out"},
-	models.AuditRegister:         {Verb: "registered", Self: "registered"},
-	models.AuditPostHidden:       {Verb: "hid"},
-	models.AuditPostRestored:     {Verb: "restored"},
-	models.AuditCommentHidden:    {Verb: "hid"},
-	models.AuditCommentRestored:  {Verb: "restored"},
-	models.AuditUserSuspended:    {Verb: "suspended"},
-	models.AuditUserReinstated:   {Verb: "reinstated"},
-	models.AuditRoleGranted:      {Verb: "made", After: " an admin"},
-	models.AuditRoleRevoked:      {Verb: "took the admin role from"},
-	models.AuditIdentityLinked:   {Verb: "connected a sign-in provider to the account of", Self: "connected a sign-in provider"},
-	models.AuditIdentityUnlinked: {Verb: "disconnected a sign-in provider from the account of", Self: "disconnected a sign-in provider"},
-	models.AuditSessionRevoked:   {Verb: "signed out a session of", Self: "signed out one of their sessions"},
-	models.AuditSessionsEnded:    {Verb: "ended the sessions of", Self: "ended their sessions"},
-	models.AuditPasswordChanged:  {Verb: "set the password of", Self: "changed their password"},
-	models.AuditEmailChanged:     {Verb: "changed the email address of", Self: "changed their email address"},
-	models.AuditNameChanged:      {Verb: "changed the display name of", Self: "changed their display name"},
-	models.AuditAccountDeleted:   {Verb: "deleted the account of", Self: "deleted their account"},
-	models.AuditReauthFailed:     {Verb: "failed to confirm the identity of", Self: "failed to confirm their identity"},
-	models.AuditReportFiled:      {Verb: "reported"},
-	models.AuditReportsDismissed: {Verb: "dismissed the reports on"},
-	models.AuditPostDeleted:      {Verb: "deleted"},
-	models.AuditCommentDeleted:   {Verb: "deleted"},
+	models.AuditSignIn:                 {Verb: "signed in as", Self: "signed in"},
+	models.AuditSignInFailed:           {Verb: "failed to sign in as", Self: "failed to sign in"},
+	models.AuditSignOut:                {Verb: "signed out", Self: "signed out"},
+	models.AuditRegister:               {Verb: "registered", Self: "registered"},
+	models.AuditPostHidden:             {Verb: "hid"},
+	models.AuditPostRestored:           {Verb: "restored"},
+	models.AuditCommentHidden:          {Verb: "hid"},
+	models.AuditCommentRestored:        {Verb: "restored"},
+	models.AuditUserSuspended:          {Verb: "suspended"},
+	models.AuditUserReinstated:         {Verb: "reinstated"},
+	models.AuditRoleGranted:            {Verb: "made", After: " an admin"},
+	models.AuditRoleRevoked:            {Verb: "took the admin role from"},
+	models.AuditIdentityLinked:         {Verb: "connected a sign-in provider to the account of", Self: "connected a sign-in provider"},
+	models.AuditIdentityUnlinked:       {Verb: "disconnected a sign-in provider from the account of", Self: "disconnected a sign-in provider"},
+	models.AuditSessionRevoked:         {Verb: "signed out a session of", Self: "signed out one of their sessions"},
+	models.AuditSessionsEnded:          {Verb: "ended the sessions of", Self: "ended their sessions"},
+	models.AuditPasswordChanged:        {Verb: "set the password of", Self: "changed their password"},
+	models.AuditEmailChanged:           {Verb: "changed the email address of", Self: "changed their email address"},
+	models.AuditNameChanged:            {Verb: "changed the display name of", Self: "changed their display name"},
+	models.AuditAccountDeleted:         {Verb: "deleted the account of", Self: "deleted their account"},
+	models.AuditReauthFailed:           {Verb: "failed to confirm the identity of", Self: "failed to confirm their identity"},
+	models.AuditVerificationSent:       {Verb: "sent a verification link to", Self: "asked for a verification link"},
+	models.AuditEmailVerified:          {Verb: "verified the email address of", Self: "verified their email address"},
+	models.AuditEmailChangeRequested:   {Verb: "asked to change the email address of", Self: "asked to change their email address"},
+	models.AuditEmailReleased:          {Verb: "released the unverified email address of", Self: "gave up their unverified email address"},
+	models.AuditPasswordResetRequested: {Verb: "asked for a password reset for", Self: "asked for a password reset"},
+	models.AuditPasswordReset:          {Verb: "reset the password of", Self: "reset their password by mail"},
+	models.AuditMailFailed:             {Verb: "could not deliver"},
+	models.AuditTokenIssued:            {Verb: "issued tokens to", Self: "was issued tokens"},
+	models.AuditTokenReused:            {Verb: "reused a spent refresh token of", Self: "reused a spent refresh token"},
+	models.AuditTokenRevoked:           {Verb: "revoked tokens of", Self: "revoked their tokens"},
+	models.AuditKeyRotated:             {Verb: "rotated"},
+	models.AuditReportFiled:            {Verb: "reported"},
+	models.AuditReportsDismissed:       {Verb: "dismissed the reports on"},
+	models.AuditPostDeleted:            {Verb: "deleted"},
+	models.AuditCommentDeleted:         {Verb: "deleted"},
 }
 
 // kindLabel is a kind in words, for the audit filter.
@@ -81,6 +92,8 @@ func eventActor(e *models.AuditEvent) link {
 		return link{Text: "The operator (command line)"}
 	case e.ClientIP == "demo seed":
 		return link{Text: "The demo setup"}
+	case e.ClientIP == "":
+		return link{Text: "The board"} // its own work, such as sending mail
 	}
 	return link{Text: "Someone not signed in"}
 }
@@ -104,8 +117,12 @@ func eventTarget(e *models.AuditEvent) link {
 			return link{Text: "a comment that is gone (#" + id + ")"}
 		}
 		return link{possessive(a.Owner) + " comment on “" + a.Name + "”", "/posts/" + itoa(a.PostID) + "#comment-" + id}
+	case "mail":
+		return link{Text: "message #" + id}
+	case "signing_key":
+		return link{Text: "the token signing key"}
 	}
-	return link{Text: e.TargetType + " " + id}
+	return link{Text: strings.ReplaceAll(e.TargetType, "_", " ") + " #" + id}
 }
 
 func possessive(name string) string {

@@ -208,20 +208,21 @@ func TestBrowserSignInWithFacebook(t *testing.T) {
 }
 
 // TestBrowserSocialRefusesExistingEmail: alice@example.com registered with a
-// password and never proved the address, so a provider saying "this is
-// alice@example.com, verified" must not sign anyone in to her account, nor
-// connect the provider to it (pre-account-hijacking).
+// password and never proved the address, so a provider that does not vouch
+// for it must not sign anyone in to her account, nor connect the provider
+// to it (pre-account-hijacking). (A provider that vouches takes the
+// address: TestBrowserSocialOwnerClaimsSquattedAddress.)
 func TestBrowserSocialRefusesExistingEmail(t *testing.T) {
 	board := startBoard(t, "-demo")
 	standIn := standInURL(t, board)
 	browser := newBrowser(t)
-	who := standInIdentity{Email: aliceEmail, Name: "Alice Example", Verified: true}
+	who := standInIdentity{Email: aliceEmail, Name: "Alice Example", Verified: false}
 	visitor := newPerson(t, browser, board, "visitor claiming alice")
 	guardLoopback(visitor)
 
 	st := visitor.signInThroughStandIn("google", "Google", standIn, who)
 	if st != http.StatusConflict {
-		t.Errorf("after Allow with an existing, unverified email: status %d on %s, want 409%s", st, visitor.path(), visitor.where())
+		t.Errorf("after Allow with an existing email Google does not vouch for: status %d on %s, want 409%s", st, visitor.path(), visitor.where())
 	}
 	if p := visitor.path(); p != "/auth/google/callback" {
 		t.Errorf("the refusal is on %s, want the callback page /auth/google/callback", p)
@@ -255,4 +256,36 @@ func TestBrowserSocialRefusesExistingEmail(t *testing.T) {
 	if n := step(alice, "count sessions", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=session-row]').length`)); n != 1 {
 		t.Errorf("alice has %d sessions, want 1 (the refused sign-in must not have created one for her)", n)
 	}
+}
+
+// TestBrowserSocialOwnerClaimsSquattedAddress: alice@example.com was
+// registered with a password and never proved (issue 14 item 7). Its
+// owner, signing in with Google that vouches for it, gets an account of
+// their own with the address; the password account keeps its posts but
+// can no longer sign in with that address.
+func TestBrowserSocialOwnerClaimsSquattedAddress(t *testing.T) {
+	board := startBoard(t, "-demo")
+	standIn := standInURL(t, board)
+	browser := newBrowser(t)
+	owner := newPerson(t, browser, board, "Alice Owner")
+	guardLoopback(owner)
+	who := standInIdentity{Email: aliceEmail, Name: "Alice Owner", Verified: true}
+	owner.expectSignedInSocially(owner.signInThroughStandIn("google", "Google", standIn, who), "google", "Google", who)
+	owner.expectContains("[data-testid=email-status]", aliceEmail+": confirmed.")
+	owner.screenshot("social-owner-claims-address")
+
+	squatter := newPerson(t, browser, board, "former holder")
+	if st := squatter.open("/login"); st != http.StatusOK {
+		t.Fatalf("GET /login: %d", st)
+	}
+	squatter.fill("#email", aliceEmail)
+	squatter.fill("#password", alicePassword)
+	if st := squatter.click("[data-testid=login-submit]"); st != http.StatusUnauthorized {
+		t.Errorf("the former holder's password with the address: status %d, want 401%s", st, squatter.where())
+	}
+	if st := owner.open("/posts"); st != http.StatusOK {
+		t.Fatalf("GET /posts: %d", st)
+	}
+	// The squatting account's post stays, under its name.
+	owner.expectContains("[data-testid=post-list]", "Welcome to the board", "by Alice")
 }

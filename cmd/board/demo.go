@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"strings"
 
 	"board/models"
 	"board/models/auth"
@@ -16,9 +18,35 @@ type demoAccount struct {
 }
 
 var demoAccounts = []demoAccount{
-	{"ada@example.com", "Ada (admin)", "ada-demo-password", true},
+	{"ada@example.com", "Ada", "ada-demo-password", true},
 	{"alice@example.com", "Alice", "alice-demo-password", false},
 	{"bob@example.com", "Bob", "bob-demo-password", false},
+}
+
+// checkDemoAllowed refuses demo mode unless the board listens only on
+// loopback and the database is new or holds nothing but the demo members.
+func checkDemoAllowed(ctx context.Context, addr string, st *models.Stores) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-demo: listen address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-demo publishes an admin password, so it only listens on loopback (e.g. 127.0.0.1:8080), not %q", addr)
+	}
+	demo := map[string]bool{}
+	for _, a := range demoAccounts {
+		demo[a.email] = true
+	}
+	users, err := st.Users.List(ctx, len(demoAccounts)+1)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if !demo[strings.ToLower(u.Email)] {
+			return fmt.Errorf("-demo refuses this database: it has members other than the demo accounts (%s); use a new file with -db", u.Email)
+		}
+	}
+	return nil
 }
 
 // seedDemo creates the demo members and a few posts, once, and prints how to

@@ -87,6 +87,13 @@ func startBoard(t *testing.T, args ...string) *boardProc {
 // listens (onListening); it returns once /healthz answers there.
 func launchBoard(t *testing.T, dbPath string, args ...string) *boardProc {
 	t.Helper()
+	return launchBoardEnv(t, dbPath, noEnv, args...)
+}
+
+// launchBoardEnv is launchBoard with an environment, for settings that come
+// only from it (secrets such as BOARD_SMTP_URL).
+func launchBoardEnv(t *testing.T, dbPath string, getenv func(string) string, args ...string) *boardProc {
+	t.Helper()
 	b := &boardProc{t: t, DBPath: dbPath, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	listening := make(chan string, 1)
 	ctx, cancel := context.WithCancel(onListening(context.Background(), func(baseURL string) { listening <- baseURL }))
@@ -94,7 +101,7 @@ func launchBoard(t *testing.T, dbPath string, args ...string) *boardProc {
 	full := append([]string{"-addr", "127.0.0.1:0", "-db", dbPath}, args...)
 	go func() {
 		defer close(b.done)
-		b.err = run(ctx, full, noEnv, b.stdout, b.stderr)
+		b.err = run(ctx, full, getenv, b.stdout, b.stderr)
 	}()
 	t.Cleanup(func() {
 		if err := b.stop(); err != nil {
@@ -566,6 +573,9 @@ func TestBadConfigurationIsAnError(t *testing.T) {
 		{name: "bad listen address", args: []string{"-addr", "127.0.0.1:99999"}},
 		{name: "bad trusted proxy flag", args: []string{"-addr", "127.0.0.1:0", "-trusted-proxies", "10.0.0.0/99"}},
 		{name: "bad trusted proxy env", args: []string{"-addr", "127.0.0.1:0"}, env: map[string]string{"BOARD_TRUSTED_PROXIES": "not-an-ip"}},
+		{name: "access token lifetime not a duration", args: []string{"-addr", "127.0.0.1:0"}, env: map[string]string{"BOARD_ACCESS_TOKEN_TTL": "ten minutes"}, want: "BOARD_ACCESS_TOKEN_TTL"},
+		{name: "access token lifetime too long", args: []string{"-addr", "127.0.0.1:0", "-access-token-ttl", "2h"}, want: "between 30s and 1h0m0s"},
+		{name: "access token lifetime too short", args: []string{"-addr", "127.0.0.1:0", "-access-token-ttl", "1s"}, want: "between 30s and 1h0m0s"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,6 +25,8 @@ const usage = `usage:
   board admin revoke EMAIL [-db FILE]  make an admin a member again (ends their sessions)
   board audit verify [-db FILE] [-expect-head ID:HASH]
                                        check the audit log's hash chain (and against a head kept elsewhere)
+  board keys rotate [-db FILE]         add a new token signing key; the old one stays published until its tokens expire
+  board keys list [-db FILE]           list the signing keys (ids and dates, never the keys)
 `
 
 // run is main without the process: tests call it with their own arguments,
@@ -41,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return adminCommand(ctx, args, getenv, stdout, stderr)
 	case "audit":
 		return auditCommand(ctx, args, getenv, stdout, stderr)
+	case "keys":
+		return keysCommand(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -15,12 +15,15 @@ import (
 	"board/handlers"
 	"board/models"
 	"board/models/auth"
+	"board/models/mail"
+	"board/models/tokens"
+	"board/views"
 )
 
 // openStores opens and migrates the database and builds its stores on the
 // real clock.
-func openStores(ctx context.Context, path string) (*db.DB, *models.Stores, error) {
-	d, err := db.Open(path)
+func openStores(ctx context.Context, path string, opts ...db.Option) (*db.DB, *models.Stores, error) {
+	d, err := db.Open(path, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -46,11 +49,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
-	d, st, err := openStores(ctx, cfg.DBPath)
+	var opts []db.Option
+	if cfg.DBSync == "full" {
+		opts = append(opts, db.FullSync())
+	}
+	d, st, err := openStores(ctx, cfg.DBPath, opts...)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	if cfg.Demo {
+		// Demo mode publishes an admin's password: never on a reachable
+		// address, never into a database with real members.
+		if err := checkDemoAllowed(ctx, cfg.Addr, st); err != nil {
+			return err
+		}
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -73,16 +87,33 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer stop()
 	}
 
-	sessionStore, stopCleanup := d.SessionStore(5 * time.Minute)
+	mailServer, stopMail, err := startMail(ctx, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
+	if cfg.Demo {
+		fmt.Fprintf(stdout, "board: demo mailbox at %s/dev/mailbox (every message the board writes, shown to anyone: demo only)\n", baseURL)
+	}
+	tokenService := tokens.New(st, time.Now, tokens.Config{Issuer: baseURL, AccessTTL: cfg.AccessTokenTTL})
+	if err := tokenService.EnsureKeys(ctx); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
+
+	sessionStore, stopCleanup := d.SessionStore(5*time.Minute, time.Now)
 	defer stopCleanup()
 	e := handlers.New(handlers.Deps{
 		Stores:         st,
-		Auth:           auth.New(st, time.Now),
+		Auth:           auth.New(st, mail.NewComposer(views.Letters{}, baseURL, time.Now), time.Now),
+		Tokens:         tokenService,
 		SessionStore:   sessionStore,
 		Social:         socialProviders(cfg, baseURL),
 		Logger:         logger,
+		BaseURL:        baseURL,
 		HTTPS:          strings.HasPrefix(baseURL, "https://"),
 		TrustedProxies: cfg.TrustedProxies,
+		MailServer:     mailServer,
+		Mailbox:        cfg.Demo,
 	})
 
 	srv := &http.Server{
@@ -119,4 +150,32 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	return nil
+}
+
+// mailPoll is how often the mail worker looks for due messages.
+const mailPoll = time.Second
+
+// startMail runs the mail worker when an SMTP server is configured and
+// returns its name (without password) and a func that stops the worker.
+// Without one, mail waits in the outbox, and a non-demo board says so.
+func startMail(ctx context.Context, cfg *config, st *models.Stores, logger *slog.Logger) (string, func(), error) {
+	if cfg.SMTP == nil {
+		if !cfg.Demo {
+			logger.Warn("mail: no SMTP server configured (BOARD_SMTP_URL): mail waits in the outbox and is not sent, " +
+				"so members cannot confirm addresses or reset forgotten passwords")
+		}
+		return "", func() {}, nil
+	}
+	sender, err := mail.NewSMTP(*cfg.SMTP)
+	if err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		mail.NewWorker(st.Outbox, sender, time.Now, logger).Run(ctx, mailPoll)
+	}()
+	logger.Info("mail: sending through SMTP", "server", sender.String(), "from", cfg.SMTP.From)
+	return sender.String(), func() { cancel(); <-done }, nil
 }

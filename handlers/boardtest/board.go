@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
 	"board/db"
@@ -25,6 +26,9 @@ import (
 	"board/handlers/social"
 	"board/models"
 	"board/models/auth"
+	"board/models/mail"
+	"board/models/tokens"
+	"board/views"
 )
 
 // Options configures New. The zero value is the board as cmd/board serves it
@@ -40,6 +44,16 @@ type Options struct {
 	// StandinBehind sets the stand-in's clock that far behind the board's,
 	// so the sign-ins it reports look old.
 	StandinBehind time.Duration
+	// FacebookGraphURL replaces the stand-in's Graph API for the board's
+	// Facebook client, e.g. with an address where nothing listens.
+	FacebookGraphURL string
+	// BaseURL is the board's configured public URL (handlers.Deps.BaseURL),
+	// as when it runs behind a proxy under another name.
+	BaseURL string
+	// Mailbox serves /dev/mailbox, as demo mode does.
+	Mailbox bool
+	// MailServer names an SMTP server for the admin page ("": none).
+	MailServer string
 }
 
 // Board is one running board. Its stores are the ones the handlers use, so
@@ -56,10 +70,13 @@ type Board struct {
 	// it means an unexpected internal failure.
 	Logs    *Logs
 	Standin *Standin // nil without Options.Social
+	// Tokens is the board's token service (its issuer is URL).
+	Tokens *tokens.Service
 
-	tb  testing.TB
-	srv *httptest.Server
-	db  *db.DB
+	tb       testing.TB
+	srv      *httptest.Server
+	db       *db.DB
+	sessions scs.IterableStore
 }
 
 // New starts a board for one test; it stops when the test ends.
@@ -88,20 +105,33 @@ func New(tb testing.TB, o Options) *Board {
 	b := &Board{URL: "http://" + srv.Listener.Addr().String(), DBPath: o.DBPath, Clock: &Clock{}, Logs: &Logs{},
 		tb: tb, srv: srv, db: d}
 	b.Stores = db.NewStores(d, b.Clock.Now, o.ThrottleWindow)
-	sessionStore, stopCleanup := d.SessionStore(0)
+	sessionStore, stopCleanup := d.SessionStore(0, b.Clock.Now)
 	tb.Cleanup(stopCleanup)
+	b.sessions, _ = sessionStore.(scs.IterableStore)
 	var providers []social.Provider
 	if o.Social {
 		b.Standin, providers = startStandin(tb, b.URL, b.Clock, o)
 	}
+	baseURL := o.BaseURL
+	if baseURL == "" {
+		baseURL = b.URL
+	}
+	b.Tokens = tokens.New(b.Stores, b.Clock.Now, tokens.Config{Issuer: baseURL})
+	if err := b.Tokens.EnsureKeys(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
 	b.Echo = handlers.New(handlers.Deps{
 		Stores:         b.Stores,
-		Auth:           auth.New(b.Stores, b.Clock.Now),
+		Auth:           auth.New(b.Stores, mail.NewComposer(views.Letters{}, b.URL, b.Clock.Now), b.Clock.Now),
+		Tokens:         b.Tokens,
 		SessionStore:   sessionStore,
 		Logger:         slog.New(slog.NewTextHandler(b.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Social:         providers,
 		TrustedProxies: o.TrustedProxies,
+		BaseURL:        baseURL,
 		Now:            b.Clock.Now,
+		Mailbox:        o.Mailbox,
+		MailServer:     o.MailServer,
 	})
 	srv.Config.Handler = b.Echo
 	srv.Start()
@@ -122,6 +152,16 @@ func (b *Board) Stop() {
 	if err := b.db.Close(); err != nil {
 		b.tb.Fatal(err)
 	}
+}
+
+// StoredSessions is how many sessions the session store holds.
+func (b *Board) StoredSessions(t testing.TB) int {
+	t.Helper()
+	all, err := b.sessions.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(all)
 }
 
 // Client is a new browser on this board, reporting failures to t.

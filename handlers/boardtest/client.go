@@ -236,6 +236,16 @@ func (c *Client) SessionCookie() string {
 	return ""
 }
 
+// CookieHeader is the Cookie header this browser sends the board, for a
+// request built by hand to another Host (the jar picks cookies by host).
+func (c *Client) CookieHeader() string {
+	var parts []string
+	for _, ck := range c.hc.Jar.Cookies(c.baseURL()) {
+		parts = append(parts, ck.Name+"="+ck.Value)
+	}
+	return strings.Join(parts, "; ")
+}
+
 // SetSessionCookie replaces the session cookie, e.g. to replay an old one.
 func (c *Client) SetSessionCookie(value string) {
 	c.hc.Jar.SetCookies(c.baseURL(), []*http.Cookie{{Name: SessionCookie, Value: value, Path: "/"}})

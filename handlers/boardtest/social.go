@@ -51,10 +51,14 @@ func startStandin(tb testing.TB, boardURL string, clock *Clock, o Options) (*Sta
 	srv.Start()
 	tb.Cleanup(srv.Close)
 	client := &http.Client{Timeout: o.ProviderTimeout, Transport: loopback}
+	graphURL := s.URL + standin.FacebookGraphPath
+	if o.FacebookGraphURL != "" {
+		graphURL = o.FacebookGraphURL
+	}
 	return s, []social.Provider{
 		social.NewGoogle(GoogleID, GoogleSecret, s.URL, boardURL+"/auth/google/callback", client),
 		social.NewFacebook(FacebookID, FacebookSecret,
-			s.URL+standin.FacebookAuthPath, s.URL+standin.FacebookTokenPath, s.URL+standin.FacebookGraphPath,
+			s.URL+standin.FacebookAuthPath, s.URL+standin.FacebookTokenPath, graphURL,
 			boardURL+"/auth/facebook/callback", client),
 	}
 }
@@ -76,7 +80,8 @@ type Flow struct {
 }
 
 // Visitor is a new browser that has loaded the sign-in page, as a person
-// does before pressing a provider button: it holds a session and a token.
+// does before pressing a provider button: it holds a visitor cookie and a
+// token, and no session until it starts a sign-in.
 func (b *Board) Visitor(t testing.TB) *Client {
 	t.Helper()
 	c := b.Client(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"board/models"
@@ -199,4 +200,54 @@ func (b *Board) AuditAbout(t testing.TB, kind models.AuditKind, userID int64) []
 		}
 	}
 	return out
+}
+
+// Writes is how many rows the board has changed in its database so far.
+func (b *Board) Writes(t testing.TB) int64 {
+	t.Helper()
+	n, err := b.db.Changes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Mails are the messages the board wrote to address, newest first, as its
+// outbox holds them (no SMTP server needed).
+func (b *Board) Mails(t testing.TB, address string) []*models.Mail {
+	t.Helper()
+	mails, err := b.Outbox.Recent(context.Background(), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*models.Mail
+	for _, m := range mails {
+		if strings.EqualFold(m.To, address) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// LinkTo is the one link to path (on this board) in a message's text, or
+// fails the test.
+func (b *Board) LinkTo(t testing.TB, text, path string) string {
+	t.Helper()
+	return LinkTo(t, text, b.URL, path)
+}
+
+// LinkTo is the one link to base+path in a message's text, or fails the
+// test.
+func LinkTo(t testing.TB, text, base, path string) string {
+	t.Helper()
+	var links []string
+	for _, f := range strings.Fields(text) {
+		if strings.HasPrefix(f, base+path+"?") || f == base+path {
+			links = append(links, f)
+		}
+	}
+	if len(links) != 1 {
+		t.Fatalf("want one link to %s%s in the message, found %d:\n%s", base, path, len(links), text)
+	}
+	return links[0]
 }

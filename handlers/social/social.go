@@ -65,7 +65,7 @@ func NewGoogle(clientID, clientSecret, issuer, redirectURL string, client *http.
 		config: oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, RedirectURL: redirectURL,
 			Scopes: []string{oidc.ScopeOpenID, "email", "profile"}},
 		issuer: issuer,
-		client: client,
+		client: traced(client, "Google"),
 	}
 }
 
@@ -163,7 +163,7 @@ func NewFacebook(clientID, clientSecret, authURL, tokenURL, graphURL, redirectUR
 			Scopes:   []string{"email", "public_profile"},
 			Endpoint: oauth2.Endpoint{AuthURL: authURL, TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInParams}},
 		graphURL: graphURL,
-		client:   client,
+		client:   traced(client, "Facebook"),
 	}
 }
 

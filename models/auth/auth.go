@@ -8,22 +8,18 @@ package auth
 import (
 	"context"
 	"errors"
-	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
 	"board/models"
+	"board/models/mail"
 )
 
-// Throttle limits: few failed sign-ins per account (guessing one person's
-// password), more per address (several people behind one NAT).
-const (
-	ThrottleWindow          = 15 * time.Minute
-	failuresPerAccount      = 5
-	failuresPerAddress      = 20
-	registrationsPerAddress = 10
-)
+// ThrottleWindow is the throttle store's window for keys that name none;
+// every limit is in models/policy.go.
+const ThrottleWindow = models.SignInWindow
 
 // Errors the handlers turn into pages.
 var (
@@ -47,40 +43,69 @@ var (
 type Throttled struct {
 	Wait time.Duration
 	What string // "failed sign-ins", "registrations"
+	// Per says whom the limit counts against; "" is the client's network
+	// or the account, as for sign-ins.
+	Per string
+}
+
+// CountedAgainst says whom the limit counts against, for a message.
+func (t *Throttled) CountedAgainst() string {
+	if t.Per == "" {
+		return "from your network or for this account"
+	}
+	return t.Per
 }
 
 func (t *Throttled) Error() string { return "too many " + t.What }
 
 // Service runs the workflows over the board's stores.
 type Service struct {
-	st  *models.Stores
-	now func() time.Time
+	st   *models.Stores
+	mail *mail.Composer
+	now  func() time.Time
 	// argonSlots bounds concurrent argon2id runs (19 MiB each) in this
 	// process, so a burst of sign-ins queues instead of exhausting memory.
 	argonSlots chan struct{}
 }
 
-// New builds the service; now is the board's clock.
-func New(st *models.Stores, now func() time.Time) *Service {
-	return &Service{st: st, now: now, argonSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+// New builds the service; composer writes the mail its workflows send,
+// now is the board's clock.
+func New(st *models.Stores, composer *mail.Composer, now func() time.Time) *Service {
+	return &Service{st: st, mail: composer, now: now, argonSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
-// SignIn checks a password sign-in and returns the member. Limits are
-// checked (and the attempt counted) before the password, for known and
-// unknown emails alike, so throttling reveals nothing; unknown email and
-// wrong password cost the same argon2id work and get the same error.
-func (s *Service) SignIn(ctx context.Context, email, password string, from models.Actor) (*models.User, error) {
-	keys := signInKeys(email, from.ClientIP)
+// SignIn checks a password sign-in and returns the member. devices are the
+// device cookies the browser holds: one for this account gives it its own
+// allowance of failures (models.SignInKeys). Limits are checked (and the
+// attempt counted) before the password, for known and unknown emails alike,
+// so throttling reveals nothing; unknown email and wrong password cost the
+// same argon2id work and get the same error. Failures from browsers without
+// the account's device cookie go into the member's sign-in notice.
+func (s *Service) SignIn(ctx context.Context, email, password string, devices []models.Device, from models.Actor) (*models.User, error) {
+	var u *models.User
+	var hash string
+	var err error
+	// A malformed address names no account (the placeholder of an account
+	// whose address went to its verified owner included).
+	if models.ValidateEmail(email) == "" {
+		u, hash, err = s.st.Users.Credentials(ctx, email)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
+	}
+	device := ""
+	for _, d := range devices {
+		if u != nil && d.UserID == u.ID {
+			device = strconv.FormatInt(d.UserID, 10) + ":" + d.ID
+		}
+	}
+	keys := models.SignInKeys(email, from.ClientIP, device)
 	attempt, wait, err := s.st.Throttle.Begin(ctx, keys...)
 	if err != nil {
 		return nil, err
 	}
 	if wait > 0 {
 		return nil, &Throttled{Wait: wait, What: "failed sign-ins"}
-	}
-	u, hash, err := s.st.Users.Credentials(ctx, email)
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return nil, err
 	}
 	ok, err := s.CheckPassword(ctx, password, hash)
 	if err != nil {
@@ -95,7 +120,13 @@ func (s *Service) SignIn(ctx context.Context, email, password string, from model
 		if models.ValidateEmail(email) == "" {
 			failed.Detail = email
 		}
-		if err := s.st.Audit.Record(ctx, failed); err != nil {
+		var warning *models.Mail
+		if u != nil && device == "" {
+			if warning, err = s.mail.FailedSignIn(u, from.ClientIP); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.st.Notices.SignInFailed(ctx, failed, device == "", warning); err != nil {
 			return nil, err
 		}
 		return nil, ErrBadCredentials
@@ -109,7 +140,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, from model
 		}
 		return nil, err
 	}
-	if err := s.st.Throttle.Succeeded(ctx, attempt, keys[0].Key); err != nil {
+	if err := s.st.Throttle.Succeeded(ctx, attempt, models.SignInResets(keys)...); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -123,7 +154,7 @@ func (s *Service) Register(ctx context.Context, email, displayName, password str
 	}
 	// Every attempt counts against the address: it bounds both argon2id
 	// work and probing which emails have accounts.
-	if _, wait, err := s.st.Throttle.Begin(ctx, registerKey(from.ClientIP)); err != nil {
+	if _, wait, err := s.st.Throttle.Begin(ctx, models.RegisterKey(from.ClientIP)); err != nil {
 		return nil, nil, err
 	} else if wait > 0 {
 		return nil, nil, &Throttled{Wait: wait, What: "registrations"}
@@ -137,7 +168,11 @@ func (s *Service) Register(ctx context.Context, email, displayName, password str
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.st.Users.Create(ctx, models.NewUser{Email: email, DisplayName: displayName, PasswordHash: hash}, "", from)
+	n := models.NewUser{Email: email, DisplayName: displayName, PasswordHash: hash}
+	if n.Verification, err = s.mail.Verification(&models.User{Email: email, DisplayName: displayName}, true); err != nil {
+		return nil, nil, err
+	}
+	u, err := s.st.Users.Create(ctx, n, "", from)
 	if errors.Is(err, models.ErrConflict) {
 		return nil, nil, ErrEmailTaken
 	}
@@ -147,7 +182,9 @@ func (s *Service) Register(ctx context.Context, email, displayName, password str
 // ResolveIdentity finds or creates the account for a provider identity,
 // refusing the cases where other boards were taken over: an identity is
 // keyed by (provider, subject), never by email, and is attached to an
-// existing account found by email only under models.MayLinkByEmail.
+// existing account found by email only under models.MayLinkByEmail. An
+// account squatting the address unverified gives it up to the provider's
+// vouched-for owner (models.MayTakeOverEmail), who gets a new account.
 func (s *Service) ResolveIdentity(ctx context.Context, ext models.ExternalIdentity, label string, from models.Actor) (*models.User, error) {
 	existing, err := s.st.Identities.Find(ctx, ext.Provider, ext.Subject)
 	if err == nil {
@@ -162,14 +199,11 @@ func (s *Service) ResolveIdentity(ctx context.Context, ext models.ExternalIdenti
 	account, err := s.st.Users.ByEmail(ctx, ext.Email)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		name := strings.TrimSpace(models.Truncate(ext.Name, models.MaxDisplayName))
-		if models.ValidateDisplayName(name) != "" {
-			name = strings.SplitN(ext.Email, "@", 2)[0]
-		}
-		return s.st.Identities.CreateUser(ctx, models.NewUser{Email: ext.Email, EmailVerified: ext.EmailVerified, DisplayName: name},
-			ext, from.ClientIP)
+		return s.createFor(ctx, ext, 0, from)
 	case err != nil:
 		return nil, err
+	case models.MayTakeOverEmail(ext.EmailVerified, account):
+		return s.createFor(ctx, ext, account.ID, from)
 	case account.IsSuspended():
 		return nil, models.CanSignIn(account, label).Err() // refused before anything is linked
 	case models.MayLinkByEmail(ext.EmailVerified, account):
@@ -177,6 +211,28 @@ func (s *Service) ResolveIdentity(ctx context.Context, ext models.ExternalIdenti
 		return account, err
 	}
 	return nil, ErrAccountExists
+}
+
+// createFor makes the account of a first sign-in through a provider,
+// taking the address from account takeOver if not 0. An address the
+// provider does not vouch for gets a verification link.
+func (s *Service) createFor(ctx context.Context, ext models.ExternalIdentity, takeOver int64, from models.Actor) (*models.User, error) {
+	name := strings.TrimSpace(models.Truncate(ext.Name, models.MaxDisplayName))
+	if models.ValidateDisplayName(name) != "" {
+		name = strings.SplitN(ext.Email, "@", 2)[0]
+	}
+	n := models.NewUser{Email: ext.Email, EmailVerified: ext.EmailVerified, DisplayName: name, TakeOver: takeOver}
+	if !n.EmailVerified {
+		var err error
+		if n.Verification, err = s.mail.Verification(&models.User{Email: n.Email, DisplayName: name}, true); err != nil {
+			return nil, err
+		}
+	}
+	u, err := s.st.Identities.CreateUser(ctx, n, ext, from.ClientIP)
+	if errors.Is(err, models.ErrConflict) && takeOver != 0 {
+		return nil, ErrAccountExists // the holder verified the address meanwhile
+	}
+	return u, err
 }
 
 // Link attaches a provider identity to the signed-in member's account.
@@ -199,11 +255,13 @@ func (s *Service) ConfirmIdentity(ctx context.Context, u *models.User, ext model
 }
 
 // ConfirmPassword re-authenticates a signed-in member before a sensitive
-// change. Wrong passwords count against the sign-in limits, so a stolen
-// session cannot be used to guess the password.
-func (s *Service) ConfirmPassword(ctx context.Context, u *models.User, password string, from models.Actor) error {
-	keys := signInKeys(u.Email, from.ClientIP)
-	attempt, wait, err := s.st.Throttle.Begin(ctx, keys...)
+// change. Wrong passwords are limited per session (session names it in the
+// index), apart from sign-in: a stolen session cannot guess on, and nobody
+// holding a session, even the member's own scanner, can lock the member out
+// of signing in.
+func (s *Service) ConfirmPassword(ctx context.Context, u *models.User, password, session string, from models.Actor) error {
+	key := models.ReauthKey(session)
+	attempt, wait, err := s.st.Throttle.Begin(ctx, key)
 	if err != nil {
 		return err
 	}
@@ -219,7 +277,7 @@ func (s *Service) ConfirmPassword(ctx context.Context, u *models.User, password 
 		return err
 	}
 	if ok {
-		return s.st.Throttle.Succeeded(ctx, attempt, keys[0].Key)
+		return s.st.Throttle.Succeeded(ctx, attempt, key.Key)
 	}
 	if err := s.st.Audit.Record(ctx, models.AuditEvent{ActorID: u.ID, ClientIP: from.ClientIP, Kind: models.AuditReauthFailed,
 		TargetType: "user", TargetID: u.ID}); err != nil {
@@ -229,8 +287,8 @@ func (s *Service) ConfirmPassword(ctx context.Context, u *models.User, password 
 }
 
 // SetPassword stores a new password for u (already re-authenticated and
-// checked with models.ValidatePassword) and ends every session but
-// keepSession; it returns how many ended.
+// checked with models.ValidatePassword), ends every session but
+// keepSession and tells the member by mail; it returns how many ended.
 func (s *Service) SetPassword(ctx context.Context, u *models.User, password, keepSession string, from models.Actor) (int, error) {
 	if msg := models.ValidatePassword(password); msg != "" {
 		return 0, errors.New("auth: refusing an invalid password: " + msg)
@@ -239,7 +297,11 @@ func (s *Service) SetPassword(ctx context.Context, u *models.User, password, kee
 	if err != nil {
 		return 0, err
 	}
-	return s.st.Users.SetPassword(ctx, u.ID, hash, keepSession, from)
+	notice, err := s.mail.PasswordChanged(u, false)
+	if err != nil {
+		return 0, err
+	}
+	return s.st.Users.SetPassword(ctx, u.ID, hash, keepSession, notice, from)
 }
 
 // withArgonSlot runs fn once one of the limited argon2id slots is free.
@@ -268,26 +330,4 @@ func (s *Service) CheckPassword(ctx context.Context, password, hash string) (ok 
 		return false, slotErr
 	}
 	return ok, err
-}
-
-// signInKeys names what a sign-in attempt counts against: the account (by
-// the email typed, known or not) and the client network.
-func signInKeys(email, clientIP string) []models.ThrottleKey {
-	return []models.ThrottleKey{
-		{Key: "account:" + strings.ToLower(models.Truncate(email, models.MaxEmail)), Limit: failuresPerAccount},
-		{Key: "addr:" + clientNetwork(clientIP), Limit: failuresPerAddress},
-	}
-}
-
-func registerKey(clientIP string) models.ThrottleKey {
-	return models.ThrottleKey{Key: "register:" + clientNetwork(clientIP), Limit: registrationsPerAddress}
-}
-
-// clientNetwork is the client address; IPv6 clients by /64, since one host
-// usually owns the whole prefix.
-func clientNetwork(addr string) string {
-	if ip := net.ParseIP(addr); ip != nil && ip.To4() == nil {
-		addr = ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
-	}
-	return addr
 }

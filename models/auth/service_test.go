@@ -13,6 +13,8 @@ import (
 	"board/db"
 	"board/models"
 	"board/models/auth"
+	"board/models/mail"
+	"board/views"
 )
 
 // The auth service over a real database in t.TempDir(), on a clock that
@@ -54,7 +56,7 @@ func newEnv(t *testing.T) *env {
 	}
 	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	st := db.NewStores(d, c.Now, auth.ThrottleWindow)
-	return &env{t: t, clock: c, st: st, svc: auth.New(st, c.Now)}
+	return &env{t: t, clock: c, st: st, svc: auth.New(st, mail.NewComposer(views.Letters{}, "https://board.example.org", c.Now), c.Now)}
 }
 
 const annPassword = "ann's long enough password"
@@ -101,13 +103,13 @@ func TestSignInSameAnswerForWrongPasswordAndUnknownEmail(t *testing.T) {
 	ctx := context.Background()
 	ann := e.account("ann@example.com", annPassword, false)
 
-	u, err := e.svc.SignIn(ctx, "ANN@example.com", annPassword, from("192.0.2.1"))
+	u, err := e.svc.SignIn(ctx, "ANN@example.com", annPassword, nil, from("192.0.2.1"))
 	if err != nil || u.ID != ann.ID {
 		t.Fatalf("SignIn(right password) = %+v, %v; want ann", u, err)
 	}
-	_, wrong := e.svc.SignIn(ctx, "ann@example.com", "not ann's password", from("192.0.2.2"))
-	_, unknown := e.svc.SignIn(ctx, "nobody@example.com", annPassword, from("192.0.2.3"))
-	_, typo := e.svc.SignIn(ctx, "hunter2 oops", annPassword, from("192.0.2.4"))
+	_, wrong := e.svc.SignIn(ctx, "ann@example.com", "not ann's password", nil, from("192.0.2.2"))
+	_, unknown := e.svc.SignIn(ctx, "nobody@example.com", annPassword, nil, from("192.0.2.3"))
+	_, typo := e.svc.SignIn(ctx, "hunter2 oops", annPassword, nil, from("192.0.2.4"))
 	for name, err := range map[string]error{"wrong password": wrong, "unknown email": unknown, "not an email": typo} {
 		if !errors.Is(err, auth.ErrBadCredentials) || err.Error() != auth.ErrBadCredentials.Error() {
 			t.Errorf("SignIn(%s) = %v, want exactly ErrBadCredentials", name, err)
@@ -135,7 +137,7 @@ func TestSignInSameAnswerForWrongPasswordAndUnknownEmail(t *testing.T) {
 	}
 	// An account without a password cannot be signed in to with any password.
 	e.account("sol@example.com", "", true)
-	if _, err := e.svc.SignIn(ctx, "sol@example.com", "", from("192.0.2.5")); !errors.Is(err, auth.ErrBadCredentials) {
+	if _, err := e.svc.SignIn(ctx, "sol@example.com", "", nil, from("192.0.2.5")); !errors.Is(err, auth.ErrBadCredentials) {
 		t.Errorf("SignIn to a password-less account = %v, want ErrBadCredentials", err)
 	}
 }
@@ -147,7 +149,7 @@ func TestSignInRefusesSuspendedAccount(t *testing.T) {
 	if err := e.st.Users.SetSuspended(ctx, ann.ID, true, "spam", models.Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, from("192.0.2.1"))
+	_, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, nil, from("192.0.2.1"))
 	var denied *models.Denied
 	if !errors.As(err, &denied) || denied.Outcome != models.DenyUnavailable {
 		t.Fatalf("SignIn(suspended, right password) = %v, want a DenyUnavailable denial", err)
@@ -157,50 +159,78 @@ func TestSignInRefusesSuspendedAccount(t *testing.T) {
 	}
 }
 
-// Five failures per account within the window, from anywhere, and the next
-// attempt is refused before the password is checked, known email or not.
-func TestSignInThrottledAfterFiveFailuresPerAccount(t *testing.T) {
+// Failures are limited per account and address; across addresses the
+// account's failures only space attempts out, so strangers cannot lock the
+// owner out; a browser with the account's device cookie has its own
+// allowance. A refused attempt checks no password, known email or not.
+func TestSignInLimits(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	e.account("ann@example.com", annPassword, false)
+	ann := e.account("ann@example.com", annPassword, false)
 	e.account("bob@example.com", "bob's long enough password", false)
 
-	for i := range 5 {
-		// A different address each time: the limit is the account's.
-		ip := fmt.Sprintf("198.51.100.%d", i+1)
-		if _, err := e.svc.SignIn(ctx, "ann@example.com", "wrong password", from(ip)); !errors.Is(err, auth.ErrBadCredentials) {
+	// Five failures from one address: that address is refused for ann.
+	for i := range models.AccountAddressFailures {
+		if _, err := e.svc.SignIn(ctx, "ann@example.com", "wrong password", nil, from("198.51.100.1")); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("failure %d: %v, want ErrBadCredentials", i+1, err)
 		}
 		e.clock.Advance(time.Second)
 	}
-	_, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, from("203.0.113.1"))
+	_, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, nil, from("198.51.100.1"))
 	var throttled *auth.Throttled
 	if !errors.As(err, &throttled) {
-		t.Fatalf("sixth attempt (right password) = %v, want *auth.Throttled", err)
+		t.Fatalf("sixth attempt from the address (right password) = %v, want *auth.Throttled", err)
 	}
-	if want := auth.ThrottleWindow - 5*time.Second; throttled.Wait != want || throttled.What != "failed sign-ins" {
+	if want := models.SignInWindow - 5*time.Second; throttled.Wait != want || throttled.What != "failed sign-ins" {
 		t.Errorf("Throttled = %+v, want Wait %v (until the first failure leaves the window), What \"failed sign-ins\"", throttled, want)
 	}
-	if n := len(e.events(models.AuditSignInFailed)); n != 5 {
-		t.Errorf("%d sign_in_failed events, want 5 (a refused attempt checks no password)", n)
+	if n := len(e.events(models.AuditSignInFailed)); n != models.AccountAddressFailures {
+		t.Errorf("%d sign_in_failed events, want %d (a refused attempt checks no password)", n, models.AccountAddressFailures)
 	}
-	// Another account from one of the same addresses is not limited.
-	if _, err := e.svc.SignIn(ctx, "bob@example.com", "bob's long enough password", from("198.51.100.1")); err != nil {
-		t.Errorf("bob from one of the addresses: %v, want signed in", err)
+	// Another account from the same address is not limited, and ann from
+	// another address gets in.
+	if _, err := e.svc.SignIn(ctx, "bob@example.com", "bob's long enough password", nil, from("198.51.100.1")); err != nil {
+		t.Errorf("bob from the same address: %v, want signed in", err)
 	}
+	if _, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, nil, from("203.0.113.1")); err != nil {
+		t.Errorf("ann from another address: %v, want signed in", err)
+	}
+
+	// From ever new addresses: the first failures are free, then each
+	// attempt waits after the last, twice as long each time.
+	for i := range models.AccountFreeFailures {
+		if _, err := e.svc.SignIn(ctx, "ann@example.com", "guess", nil, from(fmt.Sprintf("192.0.2.%d", i+1))); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("guess %d: %v, want ErrBadCredentials", i+1, err)
+		}
+	}
+	for _, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+		_, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, nil, from("192.0.2.200"))
+		if !errors.As(err, &throttled) || throttled.Wait != want {
+			t.Fatalf("an immediate further attempt = %v, want *auth.Throttled waiting %v", err, want)
+		}
+		e.clock.Advance(want)
+		if _, err := e.svc.SignIn(ctx, "ann@example.com", "guess", nil, from("192.0.2.201")); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("after waiting %v: %v, want the guess checked", want, err)
+		}
+	}
+	// Ann's browser with her device cookie is not held back by any of it.
+	device := []models.Device{{UserID: ann.ID, ID: "her-laptop"}}
+	if _, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, device, from("192.0.2.200")); err != nil {
+		t.Errorf("ann with her device cookie: %v, want signed in", err)
+	}
+	// A device cookie for another account counts for nothing.
+	if _, err := e.svc.SignIn(ctx, "bob@example.com", "guess", device, from("198.51.100.1")); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Errorf("bob with ann's device cookie: %v, want an ordinary failure", err)
+	}
+
 	// An unknown email is throttled the same way, so throttling reveals nothing.
-	for range 5 {
-		if _, err := e.svc.SignIn(ctx, "nobody@example.com", "guess", from("192.0.2.9")); !errors.Is(err, auth.ErrBadCredentials) {
+	for range models.AccountAddressFailures {
+		if _, err := e.svc.SignIn(ctx, "nobody@example.com", "guess", nil, from("192.0.2.9")); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("unknown email: %v, want ErrBadCredentials", err)
 		}
 	}
-	if _, err := e.svc.SignIn(ctx, "nobody@example.com", "guess", from("192.0.2.9")); !errors.As(err, &throttled) {
+	if _, err := e.svc.SignIn(ctx, "nobody@example.com", "guess", nil, from("192.0.2.9")); !errors.As(err, &throttled) {
 		t.Errorf("sixth attempt at an unknown email = %v, want *auth.Throttled", err)
-	}
-	// Once the failures leave the window, the right password works again.
-	e.clock.Advance(auth.ThrottleWindow)
-	if _, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, from("203.0.113.1")); err != nil {
-		t.Errorf("after the window: %v, want signed in", err)
 	}
 }
 
@@ -212,11 +242,11 @@ func TestSignInSuccessResetsTheAccountCount(t *testing.T) {
 	e.account("ann@example.com", annPassword, false)
 	for range 2 {
 		for range 4 {
-			if _, err := e.svc.SignIn(ctx, "ann@example.com", "typo", from("192.0.2.1")); !errors.Is(err, auth.ErrBadCredentials) {
+			if _, err := e.svc.SignIn(ctx, "ann@example.com", "typo", nil, from("192.0.2.1")); !errors.Is(err, auth.ErrBadCredentials) {
 				t.Fatalf("failure: %v, want ErrBadCredentials", err)
 			}
 		}
-		if _, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, from("192.0.2.1")); err != nil {
+		if _, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, nil, from("192.0.2.1")); err != nil {
 			t.Fatalf("right password after 4 failures: %v", err)
 		}
 	}
@@ -232,7 +262,7 @@ func TestRegisterWritesUserAndAuditTogether(t *testing.T) {
 	if u.ID == 0 || !u.HasPassword || u.EmailVerified || u.Role != models.RoleMember {
 		t.Errorf("registered user = %+v, want a member with a password and an unverified email", u)
 	}
-	if _, err := e.svc.SignIn(ctx, "nina@example.com", "nina's long enough password", from("192.0.2.7")); err != nil {
+	if _, err := e.svc.SignIn(ctx, "nina@example.com", "nina's long enough password", nil, from("192.0.2.7")); err != nil {
 		t.Errorf("signing in with the registered password: %v", err)
 	}
 	reg := e.events(models.AuditRegister)
@@ -377,7 +407,8 @@ func TestResolveIdentity(t *testing.T) {
 		name                              string
 		accountVerified, providerVerified bool
 	}{
-		{"unverified account, provider-verified email", false, true},
+		// An unverified account with a provider-verified email gives the
+		// address up instead: TestResolveIdentityTakesAnUnverifiedAddress.
 		{"verified account, unverified provider email", true, false},
 		{"neither verified", false, false},
 	} {
@@ -426,36 +457,39 @@ func TestResolveIdentity(t *testing.T) {
 	})
 }
 
-// A wrong current password is audited and counts against the sign-in
-// limits, so a stolen session cannot be used to guess the password.
+// A wrong current password is audited and limited per session, apart from
+// sign-in: a stolen session cannot guess on, and cannot lock the member out.
 func TestConfirmPassword(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	ann := e.account("ann@example.com", annPassword, false)
 
-	if err := e.svc.ConfirmPassword(ctx, ann, annPassword, from("192.0.2.1")); err != nil {
+	if err := e.svc.ConfirmPassword(ctx, ann, annPassword, "session-a", from("192.0.2.1")); err != nil {
 		t.Fatalf("ConfirmPassword(right) = %v", err)
 	}
-	for i := range 5 {
-		if err := e.svc.ConfirmPassword(ctx, ann, "guess", from("192.0.2.66")); !errors.Is(err, auth.ErrWrongPassword) {
+	for i := range models.ReauthFailures {
+		if err := e.svc.ConfirmPassword(ctx, ann, "guess", "session-a", from("192.0.2.66")); !errors.Is(err, auth.ErrWrongPassword) {
 			t.Fatalf("wrong password %d: %v, want ErrWrongPassword", i+1, err)
 		}
 	}
 	failed := e.events(models.AuditReauthFailed)
-	if len(failed) != 5 {
-		t.Fatalf("%d reauth_failed events, want 5", len(failed))
+	if len(failed) != models.ReauthFailures {
+		t.Fatalf("%d reauth_failed events, want %d", len(failed), models.ReauthFailures)
 	}
 	if ev := failed[0]; ev.ActorID != ann.ID || ev.TargetType != "user" || ev.TargetID != ann.ID || ev.ClientIP != "192.0.2.66" {
 		t.Errorf("reauth_failed = %+v, want by and about ann from 192.0.2.66", ev)
 	}
 	var throttled *auth.Throttled
-	if err := e.svc.ConfirmPassword(ctx, ann, annPassword, from("192.0.2.66")); !errors.As(err, &throttled) {
-		t.Errorf("ConfirmPassword(right) after 5 failures = %v, want *auth.Throttled", err)
+	if err := e.svc.ConfirmPassword(ctx, ann, annPassword, "session-a", from("192.0.2.66")); !errors.As(err, &throttled) {
+		t.Errorf("ConfirmPassword(right) in the same session after %d failures = %v, want *auth.Throttled", models.ReauthFailures, err)
 	}
-	if _, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, from("192.0.2.1")); !errors.As(err, &throttled) {
-		t.Errorf("SignIn after 5 failed re-authentications = %v, want *auth.Throttled (the same account limit)", err)
+	if err := e.svc.ConfirmPassword(ctx, ann, annPassword, "session-b", from("192.0.2.66")); err != nil {
+		t.Errorf("ConfirmPassword(right) in another session = %v, want accepted", err)
 	}
-	if n := len(e.events(models.AuditReauthFailed)); n != 5 {
-		t.Errorf("%d reauth_failed events after refused attempts, want still 5", n)
+	if _, err := e.svc.SignIn(ctx, "ann@example.com", annPassword, nil, from("192.0.2.66")); err != nil {
+		t.Errorf("SignIn after failed re-authentications = %v, want signed in (re-authentication counts apart)", err)
+	}
+	if n := len(e.events(models.AuditReauthFailed)); n != models.ReauthFailures {
+		t.Errorf("%d reauth_failed events after refused attempts, want still %d", n, models.ReauthFailures)
 	}
 }
