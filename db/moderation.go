@@ -123,6 +123,24 @@ func contentOwnerTx(ctx context.Context, tx *tx, target models.ContentRef) (auth
 	return author, postID, err
 }
 
+// stillAllowedTx rechecks inside the transaction that by is still an active
+// member (an active admin with admin): a suspension or demotion that lands
+// between the handler's check and this write wins. by.UserID 0 is the
+// operator's command line, which needs no check.
+func stillAllowedTx(ctx context.Context, tx *tx, by models.Actor, admin bool) error {
+	if by.UserID == 0 {
+		return nil
+	}
+	var ok bool
+	if err := tx.QueryRowContext(ctx, `SELECT `+activeActor("$1", admin), by.UserID).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return models.ErrRefusedAtWrite
+	}
+	return nil
+}
+
 // removeTx deletes a post or comment as a moderator: reports settled,
 // author told with the reason and their own words (the only copy left),
 // audited with what was removed.
@@ -131,6 +149,9 @@ func (s store) removeTx(ctx context.Context, tx *tx, target models.ContentRef, r
 	var authorName, subject string
 	query := `SELECT coalesce(p.author_id, 0), p.id, coalesce(u.display_name, ''), p.title FROM posts p
 		LEFT JOIN users u ON u.id = p.author_id WHERE p.id = $1`
+	if err := stillAllowedTx(ctx, tx, by, true); err != nil {
+		return err
+	}
 	kind := models.AuditPostDeleted
 	if target.Type == "comment" {
 		query = `SELECT coalesce(c.author_id, 0), c.post_id, coalesce(u.display_name, ''), c.body FROM comments c

@@ -38,6 +38,9 @@ const contentExists = `((r.target_type = 'post' AND EXISTS (SELECT 1 FROM posts 
 func (s *reports) Create(ctx context.Context, target models.ContentRef, reason string, by models.Actor) (*models.Report, error) {
 	var id int64
 	err := s.db.withTx(ctx, func(tx *tx) error {
+		if err := stillAllowedTx(ctx, tx, by, false); err != nil {
+			return err
+		}
 		_, postID, err := contentOwnerTx(ctx, tx, target)
 		if err != nil {
 			return err
@@ -141,6 +144,9 @@ func (s *reports) ReportedIn(ctx context.Context, reporterID, postID int64) (map
 func (s *reports) Dismiss(ctx context.Context, target models.ContentRef, by models.Actor) (int, error) {
 	var n int
 	err := s.db.withTx(ctx, func(tx *tx) error {
+		if err := stillAllowedTx(ctx, tx, by, true); err != nil {
+			return err
+		}
 		var err error
 		if n, err = s.settleReportsTx(ctx, tx, target, models.ReportDismissed, by); err != nil {
 			return err
