@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"board/models"
 )
@@ -27,25 +26,32 @@ type notice struct {
 // notifyTx writes a notification: the one place every kind is created, so a
 // channel such as mail hooks in here.
 func (s store) notifyTx(ctx context.Context, tx *tx, n notice) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, actor_id, target_type, target_id, post_id, report_id, detail, subject, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, actor_id, target_type, target_id, post_id, report_id, detail, subject, created_at, mail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, `+wantsMail("$1", "$2")+`)`,
 		n.UserID, n.Kind, nullID(n.ActorID), n.Target.Type, n.Target.ID, n.PostID, nullID(n.ReportID), n.Detail, n.Subject, s.nowText())
 	return err
+}
+
+// wantsMail is the mail state of a new notification for the recipient and
+// kind in the given SQL expressions: 'wanted' if they chose mail for it.
+func wantsMail(user, kind string) string {
+	return `CASE WHEN EXISTS (SELECT 1 FROM notification_mail m WHERE m.user_id = ` + user + ` AND m.kind = ` + kind + `)
+		THEN 'wanted' ELSE '' END`
 }
 
 // notifyRepliesTx tells the post's author and everyone who commented on the
 // post before cm that cm was written (never its own author).
 func (s store) notifyRepliesTx(ctx context.Context, tx *tx, cm *models.Comment) error {
 	target, now := models.CommentRef(cm.ID), s.nowText()
-	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, actor_id, target_type, target_id, post_id, created_at)
-		SELECT p.author_id, $1, $2, $3, $4, p.id, $5 FROM posts p
+	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, actor_id, target_type, target_id, post_id, created_at, mail)
+		SELECT p.author_id, $1, $2, $3, $4, p.id, $5, `+wantsMail("p.author_id", "$1")+` FROM posts p
 		WHERE p.id = $6 AND p.author_id IS NOT NULL AND p.author_id <> $2`,
 		models.NotifyReplyToPost, cm.AuthorID, target.Type, target.ID, now, cm.PostID)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, actor_id, target_type, target_id, post_id, created_at)
-		SELECT DISTINCT c.author_id, $1, $2, $3, $4, c.post_id, $5 FROM comments c
+	_, err = tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, actor_id, target_type, target_id, post_id, created_at, mail)
+		SELECT DISTINCT c.author_id, $1, $2, $3, $4, c.post_id, $5, `+wantsMail("c.author_id", "$1")+` FROM comments c
 		WHERE c.post_id = $6 AND c.id < $4 AND c.author_id IS NOT NULL AND c.author_id <> $2
 		AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = c.post_id AND p.author_id = c.author_id)`,
 		models.NotifyReplyInThread, cm.AuthorID, target.Type, target.ID, now, cm.PostID)
@@ -165,7 +171,7 @@ func (s store) removeTx(ctx context.Context, tx *tx, target models.ContentRef, r
 	if err != nil {
 		return err
 	}
-	subject = excerpt(subject, 120)
+	subject = models.Excerpt(subject, 120)
 	if _, err := s.settleReportsTx(ctx, tx, target, models.ReportDeleted, by); err != nil {
 		return err
 	}
@@ -183,13 +189,4 @@ func (s store) removeTx(ctx context.Context, tx *tx, target models.ContentRef, r
 		authorName = "a deleted member"
 	}
 	return s.recordTx(ctx, tx, event(kind, by, target.Type, target.ID, "by "+authorName+": “"+subject+"”. Reason: "+reason))
-}
-
-// excerpt is the start of s on one line, at most n runes.
-func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

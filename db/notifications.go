@@ -18,9 +18,7 @@ func (s *notifications) List(ctx context.Context, userID int64, unreadOnly bool,
 	if unreadOnly {
 		unread = ` AND n.read_at IS NULL`
 	}
-	list, err := scanAll(ctx, s.db.reader(), scanNotification, `SELECT n.id, n.user_id, n.kind, coalesce(n.actor_id, 0), coalesce(a.display_name, ''),
-		n.target_type, n.target_id, n.post_id, coalesce(n.report_id, 0), n.detail, n.subject, n.created_at, n.read_at
-		FROM notifications n LEFT JOIN users a ON a.id = n.actor_id
+	list, err := scanAll(ctx, s.db.reader(), scanNotification, notificationSelect+`
 		WHERE n.user_id = $1 AND n.id < $2`+unread+` ORDER BY n.id DESC LIMIT $3`, userID, before, limit+1)
 	if err != nil {
 		return nil, err
@@ -32,6 +30,10 @@ func (s *notifications) List(ctx context.Context, userID int64, unreadOnly bool,
 	}
 	return page, s.attach(ctx, page.Notifications)
 }
+
+const notificationSelect = `SELECT n.id, n.user_id, n.kind, coalesce(n.actor_id, 0), coalesce(a.display_name, ''),
+	n.target_type, n.target_id, n.post_id, coalesce(n.report_id, 0), n.detail, n.subject, n.created_at, n.read_at
+	FROM notifications n LEFT JOIN users a ON a.id = n.actor_id`
 
 func scanNotification(row scanner) (*models.Notification, error) {
 	var n models.Notification
@@ -111,4 +113,52 @@ func (s *notifications) MarkAllRead(ctx context.Context, userID, upTo int64) (in
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+func (s *notifications) MailKinds(ctx context.Context, userID int64) (map[models.NotificationKind]bool, error) {
+	kinds, err := scanAll(ctx, s.db.reader(), func(row scanner) (models.NotificationKind, error) {
+		var k models.NotificationKind
+		return k, row.Scan(&k)
+	}, `SELECT kind FROM notification_mail WHERE user_id = $1`, userID)
+	out := map[models.NotificationKind]bool{}
+	for _, k := range kinds {
+		out[k] = true
+	}
+	return out, err
+}
+
+func (s *notifications) SetMailKinds(ctx context.Context, userID int64, kinds []models.NotificationKind) error {
+	return s.db.withTx(ctx, func(tx *tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM notification_mail WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		for _, k := range kinds {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notification_mail (user_id, kind) VALUES ($1, $2)`, userID, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *notifications) MailDue(ctx context.Context, limit int) ([]*models.Notification, error) {
+	list, err := scanAll(ctx, s.db.reader(), scanNotification, notificationSelect+`
+		WHERE n.mail = 'wanted' ORDER BY n.id LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	return list, s.attach(ctx, list)
+}
+
+func (s *notifications) Mailed(ctx context.Context, id int64, m *models.Mail) error {
+	state := "skipped"
+	if m != nil {
+		state = "sent"
+	}
+	return s.db.withTx(ctx, func(tx *tx) error {
+		if err := execOneTx(ctx, tx, `UPDATE notifications SET mail = $1 WHERE id = $2 AND mail = 'wanted'`, state, id); err != nil {
+			return err
+		}
+		return s.queueTx(ctx, tx, m)
+	})
 }

@@ -88,7 +88,7 @@ func (h *Handlers) confirmDeleteComment(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, views.Confirm(h.page(c, "Delete your comment?"), views.ConfirmView{
-		Heading: "Delete your comment?", Quote: excerpt(cm.Body, 400), Lines: []string{"The comment is deleted for good: there is no undo."},
+		Heading: "Delete your comment?", Quote: models.Excerpt(cm.Body, 400), Lines: []string{"The comment is deleted for good: there is no undo."},
 		Action: "/comments/" + itoa(int(cm.ID)) + "/delete", Submit: "Delete comment", Danger: true, Cancel: commentURL(cm)}))
 }
 
@@ -99,7 +99,7 @@ func (h *Handlers) removal(c echo.Context, r reported, reason, errMsg string) vi
 	lines := []string{"It is deleted for good: there is no undo.", "Its author is told, with your reason.",
 		"Open reports on it are settled as deleted, and each reporter is told."}
 	if r.comment != nil {
-		what, quote, action, back = "comment", excerpt(r.comment.Body, 400), "/admin/comments/"+itoa(int(r.comment.ID))+"/delete", commentURL(r.comment)
+		what, quote, action, back = "comment", models.Excerpt(r.comment.Body, 400), "/admin/comments/"+itoa(int(r.comment.ID))+"/delete", commentURL(r.comment)
 	} else if r.post.CommentCount > 0 {
 		lines = append(lines, "Its "+plural(r.post.CommentCount, "comment goes", "comments go")+" with it.")
 	}

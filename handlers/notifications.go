@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,7 +33,7 @@ func (h *Handlers) notifications(c echo.Context) error {
 	}
 	v := views.NotificationsView{NextBefore: page.NextBefore, Before: before}
 	for _, n := range page.Notifications {
-		item, ok := notificationItem(u, n)
+		item, ok := models.ShowNotification(u, n)
 		if !ok {
 			continue
 		}
@@ -45,47 +44,6 @@ func (h *Handlers) notifications(c echo.Context) error {
 		v.Items = append(v.Items, item)
 	}
 	return render(c, http.StatusOK, views.Notifications(h.page(c, "Notifications"), v))
-}
-
-// notificationItem is what viewer may see of n, or false if they may not
-// see it at all (a reply in a thread hidden or deleted since).
-func notificationItem(viewer *models.User, n *models.Notification) (views.NotificationItem, bool) {
-	if !models.CanSeeNotification(viewer, n).Allowed() {
-		return views.NotificationItem{}, false
-	}
-	show := models.NotificationReveals(viewer, n)
-	item := views.NotificationItem{ID: n.ID, Kind: n.Kind, Unread: n.Unread(), At: n.CreatedAt, What: n.Target.Type, Detail: n.Detail}
-	if n.Kind.AboutReply() {
-		item.Actor = n.ActorName
-	}
-	if show.PostTitle {
-		item.Title, item.Link = n.Post.Title, postURL(n.Post.ID)
-	}
-	if show.CommentText {
-		item.Link = commentURL(n.Comment)
-		if n.Kind.AboutReply() {
-			item.Excerpt = excerpt(n.Comment.Body, 280)
-		}
-	}
-	switch n.Kind {
-	case models.NotifyContentDeleted:
-		item.Subject = n.Subject // the recipient's own words: the content is gone
-	case models.NotifyReportResolved:
-		item.Outcome, item.Detail = models.ReportStatus(n.Detail), ""
-		if n.Report != nil {
-			item.Reason = n.Report.Reason
-		}
-	}
-	return item, true
-}
-
-// excerpt is the start of a text on one line.
-func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
 
 // unread is the nav's count of the viewer's unread notifications that they
@@ -163,4 +121,52 @@ func queryID(c echo.Context, name string) (int64, error) {
 			"The " + name + " value in this link must be a positive whole number. Start again from the first page."}
 	}
 	return id, nil
+}
+
+// notificationSettings (GET /notifications/settings) shows which kinds of
+// notification the member also gets by mail.
+func (h *Handlers) notificationSettings(c echo.Context) error {
+	u := viewer(c)
+	if err := models.CanReadBoard(u).Err(); err != nil {
+		return err
+	}
+	on, err := h.Notifications.MailKinds(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	v := views.NotificationSettingsView{Email: u.Email, Verified: u.EmailVerified}
+	for _, k := range models.NotificationKinds() {
+		v.Choices = append(v.Choices, views.MailChoice{Kind: k, Label: k.Describe(), On: on[k]})
+	}
+	return render(c, http.StatusOK, views.NotificationSettings(h.page(c, "Notifications by mail"), v))
+}
+
+// saveNotificationSettings (POST /notifications/settings, fields mail=kind…).
+func (h *Handlers) saveNotificationSettings(c echo.Context) error {
+	u := viewer(c)
+	if err := models.CanReadBoard(u).Err(); err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	known := map[models.NotificationKind]bool{}
+	for _, k := range models.NotificationKinds() {
+		known[k] = true
+	}
+	var kinds []models.NotificationKind
+	for _, s := range form["mail"] {
+		k := models.NotificationKind(s)
+		if !known[k] {
+			return &pageError{http.StatusUnprocessableEntity, "Invalid input", "Unknown kind of notification",
+				"The form named a kind of notification the board does not have. Nothing was changed."}
+		}
+		kinds = append(kinds, k)
+	}
+	if err := h.Notifications.SetMailKinds(c.Request().Context(), u.ID, kinds); err != nil {
+		return err
+	}
+	h.flash(c, "Saved: "+plural(len(kinds), "kind of notification comes", "kinds of notification come")+" by mail.")
+	return seeOther(c, "/notifications/settings")
 }

@@ -55,10 +55,10 @@ func (h *Handlers) loadReported(c echo.Context, what string) (reported, error) {
 // reportForm is the form of a report of r, marked as made if the member
 // already reported it.
 func (h *Handlers) reportForm(c echo.Context, r reported) (views.ReportForm, error) {
-	f := views.ReportForm{What: "post", Quote: excerpt(r.post.Title+": "+r.post.Body, 400), PostTitle: r.post.Title,
+	f := views.ReportForm{What: "post", Quote: models.Excerpt(r.post.Title+": "+r.post.Body, 400), PostTitle: r.post.Title,
 		Action: postURL(r.post.ID) + "/report", Back: postURL(r.post.ID)}
 	if r.comment != nil {
-		f.What, f.Quote = "comment", excerpt(r.comment.Body, 400)
+		f.What, f.Quote = "comment", models.Excerpt(r.comment.Body, 400)
 		f.Action, f.Back = "/comments/"+itoa(int(r.comment.ID))+"/report", commentURL(r.comment)
 	}
 	mine, err := h.Reports.ReportedIn(c.Request().Context(), viewer(c).ID, r.post.ID)

@@ -110,6 +110,8 @@ func (h *Handlers) routes(e *echo.Echo) {
 	g.GET("/notifications", h.notifications)
 	g.POST("/notifications/:id/read", h.markRead)
 	g.POST("/notifications/read-all", h.markAllRead)
+	g.GET("/notifications/settings", h.notificationSettings)
+	g.POST("/notifications/settings", h.saveNotificationSettings)
 
 	g.GET("/admin", h.admin)
 	g.POST("/admin/posts/:id/hide", h.hidePost)

@@ -132,7 +132,7 @@ func TestRouteWalkAnonymous(t *testing.T) {
 	for _, must := range []string{"GET /posts", "GET /posts/:id", "POST /admin/users/:id/role", "GET /comments/:id/edit", "GET /admin",
 		"POST /account/email/verify", "POST /admin/users/:id/verification", "GET /password/reset", "GET /email/confirm",
 		"POST /posts/:id/report", "POST /comments/:id/report", "GET /admin/reports", "POST /admin/reports/:id/dismiss",
-		"GET /notifications", "POST /notifications/:id/read", "POST /notifications/read-all",
+		"GET /notifications", "POST /notifications/:id/read", "POST /notifications/read-all", "GET /notifications/settings", "POST /notifications/settings",
 		"GET /posts/:id/delete", "GET /comments/:id/delete", "GET /admin/users/:id/role",
 		"GET /admin/posts/:id/delete", "POST /admin/posts/:id/delete", "GET /admin/comments/:id/delete", "POST /admin/comments/:id/delete"} {
 		if !walked[must] {

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -96,4 +97,68 @@ type Notifications interface {
 	// MarkAllRead marks every notification of the member read up to id
 	// (inclusive), so one arriving meanwhile stays unread; it returns how many.
 	MarkAllRead(ctx context.Context, userID, upTo int64) (int, error)
+
+	// MailKinds are the kinds the member also gets by mail.
+	MailKinds(ctx context.Context, userID int64) (map[NotificationKind]bool, error)
+	// SetMailKinds replaces them; notifications already written keep the
+	// choice made when they were.
+	SetMailKinds(ctx context.Context, userID int64, kinds []NotificationKind) error
+	// MailDue lists up to limit notifications waiting for their mail, oldest
+	// first, with what they are about (as List does).
+	MailDue(ctx context.Context, limit int) ([]*Notification, error)
+	// Mailed settles a notification's mail: m is queued in the outbox in the
+	// same transaction, or with m nil nothing is sent. ErrNotFound if it was
+	// already settled (by another worker).
+	Mailed(ctx context.Context, id int64, m *Mail) error
+}
+
+// ShownNotification is a notification as its recipient may see it now, for
+// the notifications page and for mail: ShowNotification leaves out every
+// text the policy does not reveal.
+type ShownNotification struct {
+	ID      int64
+	Kind    NotificationKind
+	Unread  bool
+	At      time.Time
+	Actor   string // who wrote the reply ("" for a moderator's action)
+	What    string // "post" or "comment"
+	Title   string // the post's title, "" unless the recipient may see the post
+	Excerpt string // the reply's text, "" unless they may see it
+	Detail  string // the moderator's reason
+	Subject string // the recipient's own deleted words
+	Outcome ReportStatus
+	Reason  string // the recipient's own report reason
+	Path    string // the page it is about, "" when there is none they may open
+}
+
+// ShowNotification is what viewer may see of n, or false if they may not
+// see it at all (a reply in a thread hidden or deleted since).
+func ShowNotification(viewer *User, n *Notification) (ShownNotification, bool) {
+	if !CanSeeNotification(viewer, n).Allowed() {
+		return ShownNotification{}, false
+	}
+	show := NotificationReveals(viewer, n)
+	s := ShownNotification{ID: n.ID, Kind: n.Kind, Unread: n.Unread(), At: n.CreatedAt, What: n.Target.Type, Detail: n.Detail}
+	if n.Kind.AboutReply() {
+		s.Actor = n.ActorName
+	}
+	if show.PostTitle {
+		s.Title, s.Path = n.Post.Title, "/posts/"+strconv.FormatInt(n.Post.ID, 10)
+	}
+	if show.CommentText {
+		s.Path += "#comment-" + strconv.FormatInt(n.Comment.ID, 10)
+		if n.Kind.AboutReply() {
+			s.Excerpt = Excerpt(n.Comment.Body, 280)
+		}
+	}
+	switch n.Kind {
+	case NotifyContentDeleted:
+		s.Subject = n.Subject // the recipient's own words: the content is gone
+	case NotifyReportResolved:
+		s.Outcome, s.Detail = ReportStatus(n.Detail), ""
+		if n.Report != nil {
+			s.Reason = n.Report.Reason
+		}
+	}
+	return s, true
 }

@@ -74,6 +74,16 @@ func Truncate(s string, n int) string {
 	return string(r)
 }
 
+// Excerpt is the start of a text on one line, at most n runes, for
+// quoting it where the whole would not fit.
+func Excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
 // ValidateEmail returns a message for a malformed address, or "".
 func ValidateEmail(email string) string {
 	if msg := checkText(email, "Email", MaxEmail, false); msg != "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"golang.org/x/net/html"
 
+	"board/models"
 	"board/models/mail"
 )
 
@@ -54,6 +55,29 @@ func (Letters) PasswordChanged(v mail.PasswordChanged) (mail.Content, error) {
 
 func (Letters) NewSignIn(v mail.NewSignIn) (mail.Content, error) {
 	return letter("New sign-in to your account", v.Board, newSignInLetter(v))
+}
+
+func (Letters) Notification(v mail.Notification) (mail.Content, error) {
+	return letter(notificationSubject(v.ShownNotification), v.Board, notificationLetter(v))
+}
+
+// notificationSubject names what happened, quoting nothing of anyone's text.
+func notificationSubject(n models.ShownNotification) string {
+	switch n.Kind {
+	case models.NotifyReplyToPost:
+		return "New reply to your post"
+	case models.NotifyReplyInThread:
+		return "New reply in a thread you wrote in"
+	case models.NotifyContentHidden:
+		return "A moderator hid your " + n.What
+	case models.NotifyContentRestored:
+		return "A moderator restored your " + n.What
+	case models.NotifyContentDeleted:
+		return "A moderator deleted your " + n.What
+	case models.NotifyReportResolved:
+		return "Your report was settled"
+	}
+	return "News from the board"
 }
 
 func letter(subject, board string, body templ.Component) (mail.Content, error) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"board/models"
 	"board/models/mail"
 )
 
@@ -49,6 +50,11 @@ func TestLettersTextAndHTMLSayTheSame(t *testing.T) {
 		},
 		"NewSignIn": func() (mail.Content, error) {
 			return l.NewSignIn(mail.NewSignIn{Greeting: g, UserAgent: "curl/8.5.0", Address: "192.0.2.1", When: when, SessionsURL: g.Board + "/account#sessions"})
+		},
+		"Notification": func() (mail.Content, error) {
+			return l.Notification(mail.Notification{Greeting: g, ShownNotification: models.ShownNotification{Kind: models.NotifyReplyToPost,
+				Actor: "Bob", What: "comment", Title: "Hello", Excerpt: "A reply", Path: "/posts/1#comment-2"},
+				Link: g.Board + "/posts/1#comment-2", SettingsURL: g.Board + "/notifications/settings"})
 		},
 		"FailedSignIn": func() (mail.Content, error) {
 			return l.FailedSignIn(mail.FailedSignIn{Greeting: g, Address: "192.0.2.7", When: when, AccountURL: g.Board + "/account"})

@@ -142,15 +142,6 @@ func memberPageURL(search string, n int) string {
 	return "/admin?" + q.Encode() + "#members"
 }
 
-// excerpt is the start of a text on one line, at most n runes.
-func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
 // memberRange says which members a page shows, so the list never stops
 // without saying so.
 func memberRange(m *models.MemberPage, search string) string {

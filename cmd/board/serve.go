@@ -100,11 +100,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("signing keys: %w", err)
 	}
 
+	composer := mail.NewComposer(views.Letters{}, baseURL, time.Now)
+	stopNotificationMail := startNotificationMail(ctx, st, composer, logger)
+	defer stopNotificationMail()
+
 	sessionStore, stopCleanup := d.SessionStore(5*time.Minute, time.Now)
 	defer stopCleanup()
 	e := handlers.New(handlers.Deps{
 		Stores:         st,
-		Auth:           auth.New(st, mail.NewComposer(views.Letters{}, baseURL, time.Now), time.Now),
+		Auth:           auth.New(st, composer, time.Now),
 		Tokens:         tokenService,
 		SessionStore:   sessionStore,
 		Social:         socialProviders(cfg, baseURL),
@@ -178,4 +182,18 @@ func startMail(ctx context.Context, cfg *config, st *models.Stores, logger *slog
 	}()
 	logger.Info("mail: sending through SMTP", "server", sender.String(), "from", cfg.SMTP.From)
 	return sender.String(), func() { cancel(); <-done }, nil
+}
+
+// startNotificationMail runs the notification mailer, which turns the
+// notifications members chose to get by mail into messages in the outbox
+// (sent by the mail worker, or kept there without SMTP), and returns a func
+// that stops it.
+func startNotificationMail(ctx context.Context, st *models.Stores, composer *mail.Composer, logger *slog.Logger) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		mail.NewNotificationMailer(st, composer, logger).Run(ctx, mailPoll)
+	}()
+	return func() { cancel(); <-done }
 }

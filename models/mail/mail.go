@@ -96,6 +96,15 @@ type FailedSignIn struct {
 	AccountURL string
 }
 
+// Notification is a notification a member chose to get by mail, showing
+// only what they may see (models.ShowNotification).
+type Notification struct {
+	Greeting
+	models.ShownNotification
+	Link        string // the page it is about ("" when there is none they may open)
+	SettingsURL string // where they choose which notifications come by mail
+}
+
 // Content is a rendered message.
 type Content struct {
 	Subject string
@@ -113,6 +122,7 @@ type Letters interface {
 	PasswordChanged(PasswordChanged) (Content, error)
 	NewSignIn(NewSignIn) (Content, error)
 	FailedSignIn(FailedSignIn) (Content, error)
+	Notification(Notification) (Content, error)
 }
 
 // Composer builds messages and the tokens their links carry.
@@ -219,5 +229,18 @@ func (c *Composer) NewSignIn(u *models.User, userAgent, clientIP string) (*model
 // failed to, from clientIP, now.
 func (c *Composer) FailedSignIn(u *models.User, clientIP string) (*models.Mail, error) {
 	ct, err := c.letters.FailedSignIn(FailedSignIn{Greeting: c.greeting(u), Address: clientIP, When: c.now(), AccountURL: c.base + "/account"})
+	return message(u, u.Email, ct, err)
+}
+
+// NotificationSettingsPath is where members choose notifications by mail.
+const NotificationSettingsPath = "/notifications/settings"
+
+// Notification tells u by mail what n, as u may see it, says.
+func (c *Composer) Notification(u *models.User, n models.ShownNotification) (*models.Mail, error) {
+	v := Notification{Greeting: c.greeting(u), ShownNotification: n, SettingsURL: c.base + NotificationSettingsPath}
+	if n.Path != "" {
+		v.Link = c.base + n.Path
+	}
+	ct, err := c.letters.Notification(v)
 	return message(u, u.Email, ct, err)
 }
