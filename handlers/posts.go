@@ -53,7 +53,7 @@ func (h *Handlers) createPost(c echo.Context) error {
 	if form.Errors = models.ValidatePost(form.Title, form.Body); len(form.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.EditPost(h.page(c, "New post"), form))
 	}
-	if msg, err := h.postingLimit(c, models.PostKeys(u.ID), "posts", models.PostsPerWindow, models.PostsPerDay); err != nil {
+	if msg, err := h.postingLimit(c, h.PostingLimits.PostKeys(u.ID), "posts", h.PostingLimits.PostsPerWindow, h.PostingLimits.PostsPerDay); err != nil {
 		return err
 	} else if msg != "" {
 		form.Errors = models.FieldErrors{"body": msg}
