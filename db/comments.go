@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 
 	"board/models"
 )
@@ -58,7 +59,9 @@ func (s *comments) ByID(ctx context.Context, id int64) (*models.Comment, error) 
 }
 
 func (s *comments) ForPost(ctx context.Context, postID int64) ([]*models.Comment, error) {
-	return scanAll(ctx, s.db.reader(), scanComment, commentSelect+` WHERE c.post_id = $1 ORDER BY c.id`, postID)
+	return get(ctx, s.store, "comments:"+strconv.FormatInt(postID, 10), func() ([]*models.Comment, error) {
+		return scanAll(ctx, s.db.reader(), scanComment, commentSelect+` WHERE c.post_id = $1 ORDER BY c.id`, postID)
+	})
 }
 
 func (s *comments) Update(ctx context.Context, id, authorID int64, body string) error {

@@ -28,6 +28,7 @@ type DB struct {
 	read  *sql.DB
 	// Prepared statements, by query text, for each pool.
 	writes, reads *statements
+	cache         *contentCache
 }
 
 // Option changes how Open opens the database.
@@ -68,7 +69,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 	// every burst and pay to reopen them and re-prepare their statements.
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	d := &DB{write: write, read: read, writes: &statements{pool: write}, reads: &statements{pool: read}}
+	d := &DB{write: write, read: read, writes: &statements{pool: write}, reads: &statements{pool: read}, cache: &contentCache{}}
 	if err := write.Ping(); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -163,6 +163,7 @@ var landedMigrations = map[string]string{
 	"0010_server_secrets.sql":    "e1f291833c64228fb16736f996ea988cbf36a3d2f2f30e1fa4e3519de212e1d4",
 	"0011_throttle_expiry.sql":   "6f05ca15671624734648d15c75938e3b5ce8d9fcaab4963e874b1c82c59c53b4",
 	"0012_sign_in_notices.sql":   "c40f5180685619e6570b4a2f35725f8dde6f32fa2faf07fd4417c2e1ba93fc16",
+	"0020_content_version.sql":   "add9581ed85266374263619a3c200e12bcabb257997e064039155dc1a44ab078",
 	"0030_tokens.sql":            "eb0ddb2da8dd3245e311a823c41ee1cd3e1fd7ba78043c26448e325c7ff45f80",
 	"0031_sign_in_traces.sql":    "46c0867881e094dd01c0ec8fce6ab3ec0ad7853b2383483e5987f7174455797b",
 	"0050_mail.sql":              "f4858eacbdc8834f87016e26149314a79c443a7f1f75dcf46b1de91823ff9371",

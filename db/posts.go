@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strconv"
 
 	"board/models"
 )
@@ -47,11 +49,18 @@ func (s *posts) Create(ctx context.Context, authorID int64, title, body string) 
 }
 
 func (s *posts) ByID(ctx context.Context, id int64) (*models.Post, error) {
-	return scanPost(s.db.reader().QueryRowContext(ctx, postSelect+` WHERE p.id = $1`, id))
+	return get(ctx, s.store, "post:"+strconv.FormatInt(id, 10), func() (*models.Post, error) {
+		return scanPost(s.db.reader().QueryRowContext(ctx, postSelect+` WHERE p.id = $1`, id))
+	})
 }
 
 // List pages by keyset (id < before), so every page is as cheap as the first.
 func (s *posts) List(ctx context.Context, f models.PostListFilter, before int64, limit int) (*models.PostPage, error) {
+	key := fmt.Sprintf("posts:%t:%d:%d:%d", f.IncludeAllHidden, f.HiddenOfAuthor, before, limit)
+	return get(ctx, s.store, key, func() (*models.PostPage, error) { return s.list(ctx, f, before, limit) })
+}
+
+func (s *posts) list(ctx context.Context, f models.PostListFilter, before int64, limit int) (*models.PostPage, error) {
 	if before <= 0 {
 		before = 1<<63 - 1
 	}

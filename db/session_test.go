@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -16,9 +15,9 @@ import (
 	"board/models"
 )
 
-// The session index over a real SQLite file. It keeps its own expiry and
-// never reads scs's table, so these tests let time pass on the test clock
-// instead of writing scs rows.
+// The session index over a real SQLite file. It keeps its own expiry, so
+// these tests let time pass on the test clock; the session manager's row,
+// which Load reads with the index row, is written to live far longer.
 
 // sessionTTL is how long a test session lives unless a test says otherwise.
 const sessionTTL = time.Hour
@@ -36,28 +35,34 @@ func (e *testEnv) signInUntil(t *testing.T, u *models.User, hash, ua, ip string,
 	if err != nil {
 		t.Fatalf("Record: %v", err)
 	}
+	if _, err := e.DB.write.Exec(`INSERT INTO sessions (token, data, expiry) VALUES ($1, x'7b7d', $2)`,
+		hash, julianDay(e.clock.Now().Add(365*24*time.Hour))); err != nil {
+		t.Fatal(err)
+	}
 }
 
-// errEnded stands for Resolve finding the member but not a live session.
+// errEnded stands for a session found over (or never there).
 var errEnded = errors.New("session not live")
 
-// resolve is SessionIndex.Resolve reduced to what the session tests check:
-// nil for a live session, errEnded for one that is over.
-func resolve(idx models.SessionIndex, hash string, userID int64, ip string, idleUntil time.Time) error {
-	u, live, err := idx.Resolve(context.Background(), hash, userID, ip, idleUntil)
+// use is what a request does with a session: Load it and, when its last use
+// is a minute old or more, note this one with Seen. nil for a live session
+// of userID, errEnded for one that is over.
+func use(idx models.SessionIndex, now time.Time, hash string, userID int64, ip string, idleUntil time.Time) error {
+	ctx := context.Background()
+	stored, err := idx.Load(ctx, hash)
 	switch {
 	case err != nil:
 		return err
-	case u == nil || u.ID != userID:
-		return fmt.Errorf("Resolve returned member %+v, want %d", u, userID)
-	case !live:
+	case stored == nil || stored.Member == nil || stored.Member.ID != userID || !stored.Live:
 		return errEnded
+	case now.Sub(stored.LastSeen) >= time.Minute:
+		return idx.Seen(ctx, hash, ip, idleUntil)
 	}
 	return nil
 }
 
 func (e *testEnv) touch(hash string, userID int64, ip string) error {
-	return resolve(e.SessionIndex, hash, userID, ip, e.clock.Now().Add(sessionTTL))
+	return use(e.SessionIndex, e.clock.Now(), hash, userID, ip, e.clock.Now().Add(sessionTTL))
 }
 
 func forUser(t *testing.T, idx models.SessionIndex, userID int64) []*models.Session {
@@ -172,7 +177,7 @@ func TestSessionForUserExcludesExpiredSessions(t *testing.T) {
 	}
 	for _, h := range []string{"expired", "ends-now"} {
 		if err := e.touch(h, ann.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
-			t.Errorf("Resolve(%s) after its expiry = %v, want the session over", h, err)
+			t.Errorf("use(%s) after its expiry = %v, want the session over", h, err)
 		}
 	}
 
@@ -204,7 +209,7 @@ func TestSessionRecordKeepsAnotherJustIssuedSession(t *testing.T) {
 	e.signIn(t, ann, "hash-a", "ua-a", "192.0.2.1")
 
 	if err := e.touch("hash-b", ann.ID, "192.0.2.2"); err != nil {
-		t.Errorf("B's first request after signing in: Resolve = %v, want nil: Record for A deleted B's index row", err)
+		t.Errorf("B's first request after signing in: use = %v, want nil: Record for A deleted B's index row", err)
 	}
 	wantHashesAnyOrder(t, "ann's sessions", forUser(t, e.SessionIndex, ann.ID), "hash-a", "hash-b")
 }
@@ -222,7 +227,7 @@ func wantHashesAnyOrder(t *testing.T, what string, ss []*models.Session, want ..
 	}
 }
 
-func TestSessionResolve(t *testing.T) {
+func TestSessionLoadAndSeen(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	ann, bob := e.user(t, "Ann", models.RoleMember), e.user(t, "Bob", models.RoleMember)
@@ -230,46 +235,48 @@ func TestSessionResolve(t *testing.T) {
 	firstExpiry := e.clock.Now().Add(sessionTTL)
 
 	if err := e.touch("hash-ann", ann.ID, "192.0.2.1"); err != nil {
-		t.Errorf("Resolve of a recorded session: %v", err)
+		t.Errorf("use of a recorded session: %v", err)
 	}
 	if err := e.touch("never-recorded", ann.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
-		t.Errorf("Resolve of an unknown hash: %v, want the session over", err)
+		t.Errorf("use of an unknown hash: %v, want the session over", err)
 	}
 	if err := e.touch("hash-ann", bob.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
-		t.Errorf("Resolve of ann's session as bob: %v, want the session over", err)
+		t.Errorf("use of ann's session as bob: %v, want the session over", err)
 	}
 
-	// Last seen is noted at most once a minute, with the address, and the
-	// idle expiry moves with it.
+	// Load gives the member, with their current row, and when the session
+	// was last used, so a request notes its use at most once a minute.
+	stored, err := e.SessionIndex.Load(ctx, "hash-ann")
+	if err != nil || stored == nil || stored.Member == nil || stored.Member.ID != ann.ID || stored.Member.Email != ann.Email ||
+		!stored.Live || !stored.LastSeen.Equal(e.clock.Now()) || string(stored.Data) != "{}" {
+		t.Fatalf("Load of ann's new session: %+v, %v", stored, err)
+	}
+	if st, err := e.SessionIndex.Load(ctx, "never-recorded"); st != nil || err != nil {
+		t.Errorf("Load of an unknown hash: %+v, %v; want nothing", st, err)
+	}
+	// Seen notes the use, with the address, and the idle expiry moves with it.
 	e.clock.Advance(2 * time.Minute)
 	idleUntil := e.clock.Now().Add(sessionTTL)
-	if err := resolve(e.SessionIndex, "hash-ann", ann.ID, "198.51.100.7", idleUntil); err != nil {
+	if err := use(e.SessionIndex, e.clock.Now(), "hash-ann", ann.ID, "198.51.100.7", idleUntil); err != nil {
 		t.Fatal(err)
 	}
 	s := forUser(t, e.SessionIndex, ann.ID)[0]
 	if !s.LastSeenAt.Equal(e.clock.Now()) || s.ClientIP != "198.51.100.7" || !s.ExpiresAt.Equal(idleUntil) {
-		t.Errorf("after Resolve of a 2-minute-idle session: last seen %v from %q, expiring %v; want now (%v) from 198.51.100.7, expiring %v",
+		t.Errorf("after Seen of a 2-minute-idle session: last seen %v from %q, expiring %v; want now (%v) from 198.51.100.7, expiring %v",
 			s.LastSeenAt, s.ClientIP, s.ExpiresAt, e.clock.Now(), idleUntil)
 	}
-	seen := s.LastSeenAt
-	e.clock.Advance(30 * time.Second)
-	if err := resolve(e.SessionIndex, "hash-ann", ann.ID, "198.51.100.8", e.clock.Now().Add(sessionTTL)); err != nil {
-		t.Fatal(err)
-	}
-	s = forUser(t, e.SessionIndex, ann.ID)[0]
-	if !s.LastSeenAt.Equal(seen) || s.ClientIP != "198.51.100.7" || !s.ExpiresAt.Equal(idleUntil) {
-		t.Errorf("a second Resolve within the minute wrote: last seen %v → %v, address %q, expiry %v → %v",
-			seen, s.LastSeenAt, s.ClientIP, idleUntil, s.ExpiresAt)
+	if stored, err := e.SessionIndex.Load(ctx, "hash-ann"); err != nil || !stored.LastSeen.Equal(s.LastSeenAt) {
+		t.Errorf("Load after Seen: last seen %v, %v; want %v", stored.LastSeen, err, s.LastSeenAt)
 	}
 
 	// Used, it outlives its first expiry; idle past the new one, it is over.
 	e.clock.Advance(firstExpiry.Sub(e.clock.Now()) + time.Minute)
 	if err := e.touch("hash-ann", ann.ID, "192.0.2.1"); err != nil {
-		t.Errorf("Resolve past the first expiry of a session used since: %v, want nil", err)
+		t.Errorf("use past the first expiry of a session used since: %v, want nil", err)
 	}
 	e.clock.Advance(sessionTTL)
 	if err := e.touch("hash-ann", ann.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
-		t.Errorf("Resolve after a whole idle timeout unused: %v, want the session over", err)
+		t.Errorf("use after a whole idle timeout unused: %v, want the session over", err)
 	}
 
 	e.signIn(t, ann, "hash-ann-2", "ua", "192.0.2.1")
@@ -277,7 +284,7 @@ func TestSessionResolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := e.touch("hash-ann-2", ann.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
-		t.Errorf("Resolve after Forget: %v, want the session over", err)
+		t.Errorf("use after Forget: %v, want the session over", err)
 	}
 }
 
@@ -311,7 +318,7 @@ func TestSessionRevoke(t *testing.T) {
 		t.Fatalf("Revoke: %v", err)
 	}
 	if err := e.touch("hash-ann-2", ann.ID, "192.0.2.1"); !errors.Is(err, errEnded) {
-		t.Errorf("revoked session: Resolve = %v, want the session over", err)
+		t.Errorf("revoked session: use = %v, want the session over", err)
 	}
 	if err := e.touch("hash-ann-1", ann.ID, "192.0.2.1"); err != nil {
 		t.Errorf("ann's other session after the revoke: %v", err)
@@ -351,7 +358,7 @@ func TestSessionEndAllKeepsOne(t *testing.T) {
 	}
 	for h, want := range map[string]error{"a0": errEnded, "a1": errEnded, "a2": nil, "a3": errEnded} {
 		if err := e.touch(h, ann.ID, "192.0.2.1"); !errors.Is(err, want) {
-			t.Errorf("after EndAll keeping a2: Resolve(%s) = %v, want %v", h, err, want)
+			t.Errorf("after EndAll keeping a2: use(%s) = %v, want %v", h, err, want)
 		}
 	}
 	if n := e.count(t, `SELECT count(*) FROM user_sessions WHERE user_id = ?`, ann.ID); n != 1 {
@@ -484,11 +491,11 @@ func TestSessionExpiryMigrationCarriesOverScsExpiry(t *testing.T) {
 		t.Errorf("after 0004 the live session expires %v, want scs's expiry %v", ss[0].ExpiresAt, liveExpiry)
 	}
 	for what, h := range map[string]string{"expired": indexKey(deadToken), "vanished": "vanished"} {
-		if err := resolve(st.SessionIndex, h, 1, "192.0.2.1", time.Now().Add(time.Hour)); !errors.Is(err, errEnded) {
-			t.Errorf("after 0004 Resolve of the %s session = %v, want the session over", what, err)
+		if err := use(st.SessionIndex, time.Now(), h, 1, "192.0.2.1", time.Now().Add(time.Hour)); !errors.Is(err, errEnded) {
+			t.Errorf("after 0004 use of the %s session = %v, want the session over", what, err)
 		}
 	}
-	if err := resolve(st.SessionIndex, indexKey(liveToken), 1, "192.0.2.1", time.Now().Add(time.Hour)); err != nil {
-		t.Errorf("after 0004 Resolve of the live session = %v, want nil", err)
+	if err := use(st.SessionIndex, time.Now(), indexKey(liveToken), 1, "192.0.2.1", time.Now().Add(time.Hour)); err != nil {
+		t.Errorf("after 0004 use of the live session = %v, want nil", err)
 	}
 }

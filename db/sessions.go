@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"board/models"
@@ -13,7 +14,9 @@ import (
 type sessionIndex struct{ store }
 
 const (
-	lastSeenResolution = time.Minute // last-seen is a hint, not worth a write per request
+	// lastUsedResolution is how often a token family's last use is
+	// written: a hint, not worth a write per request.
+	lastUsedResolution = time.Minute
 	maxUserAgent       = 300
 )
 
@@ -60,25 +63,42 @@ func (s *sessionIndex) noteSourceTx(ctx context.Context, tx *tx, userID int64, u
 	return known > 0 && added > 0, err
 }
 
-func (s *sessionIndex) Resolve(ctx context.Context, hash string, userID int64, clientIP string, idleUntil time.Time) (*models.User, bool, error) {
+// Load joins the session manager's row to the index row and the member: a
+// signed-in request needs all three, and one prepared query on the read
+// pool is the cheapest way to get them.
+func (s *sessionIndex) Load(ctx context.Context, hash string) (*models.StoredSession, error) {
 	now := s.now()
+	var stored models.StoredSession
+	var userID sql.NullInt64
 	var lastSeen, expires sql.NullString
-	u, err := scanUser(scanExtra{s.db.reader().QueryRowContext(ctx, `SELECT `+userColumns+`, us.last_seen_at, us.expires_at FROM users
-		LEFT JOIN (SELECT last_seen_at, expires_at FROM user_sessions WHERE session_hash = $1 AND user_id = $2) us ON TRUE
-		WHERE id = $2`,
-		hash, userID), []any{&lastSeen, &expires}})
-	if err != nil {
-		return nil, false, err
+	var u models.User
+	var email, name, role, reason, created sql.NullString
+	var verified, hasPassword sql.NullBool
+	var suspended sql.NullString
+	err := s.db.reader().QueryRowContext(ctx, `SELECT s.data, us.user_id, us.last_seen_at, us.expires_at,
+		u.email, u.email_verified, u.display_name, u.password_hash IS NOT NULL, u.role, u.suspended_at, u.suspend_reason, u.created_at
+		FROM sessions s
+		LEFT JOIN user_sessions us ON us.session_hash = s.token
+		LEFT JOIN users u ON u.id = us.user_id
+		WHERE s.token = $1 AND s.expiry > $2`, hash, julianDay(now)).Scan(&stored.Data, &userID, &lastSeen, &expires,
+		&email, &verified, &name, &hasPassword, &role, &suspended, &reason, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
 	}
-	if !expires.Valid || !parseTime(expires.String).After(now) {
-		return u, false, nil
+	if err != nil || !userID.Valid || !email.Valid {
+		return &stored, err
 	}
-	if now.Sub(parseTime(lastSeen.String)) < lastSeenResolution {
-		return u, true, nil
-	}
-	_, err = s.db.writer().ExecContext(ctx, `UPDATE user_sessions SET last_seen_at = $1, client_ip = $2, expires_at = $3 WHERE session_hash = $4`,
-		formatTime(now), clientIP, formatTime(idleUntil), hash)
-	return u, true, err
+	u.ID, u.Email, u.EmailVerified, u.DisplayName, u.HasPassword = userID.Int64, email.String, verified.Bool, name.String, hasPassword.Bool
+	u.Role, u.SuspendedAt, u.SuspendReason, u.CreatedAt = models.Role(role.String), parseNullTime(suspended), reason.String, parseTime(created.String)
+	stored.Member, stored.LastSeen = &u, parseTime(lastSeen.String)
+	stored.Live = parseTime(expires.String).After(now)
+	return &stored, nil
+}
+
+func (s *sessionIndex) Seen(ctx context.Context, hash, clientIP string, idleUntil time.Time) error {
+	_, err := s.db.writer().ExecContext(ctx, `UPDATE user_sessions SET last_seen_at = $1, client_ip = $2, expires_at = $3 WHERE session_hash = $4`,
+		s.nowText(), clientIP, formatTime(idleUntil), hash)
+	return err
 }
 
 func (s *sessionIndex) Forget(ctx context.Context, hash string) error {

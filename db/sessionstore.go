@@ -21,7 +21,7 @@ type sessionStore struct {
 
 // SessionStore is the scs store over this database, on the board's clock. A
 // cleanup interval of zero turns off its background sweep (tests).
-func (d *DB) SessionStore(cleanup time.Duration, now func() time.Time) (scs.Store, func()) {
+func (d *DB) SessionStore(cleanup time.Duration, now func() time.Time) (scs.CtxStore, func()) {
 	s := &sessionStore{SQLite3Store: sqlite3store.NewWithCleanupInterval(d.write, cleanup), d: d, now: now}
 	return s, s.StopCleanup
 }

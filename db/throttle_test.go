@@ -240,3 +240,23 @@ func TestThrottleSucceededUncountsTheAttempt(t *testing.T) {
 		t.Fatalf("after success %d failure rows remain, want 0", got)
 	}
 }
+
+// BenchmarkThrottlePosting is what counting one post against a member's
+// limits costs (models.PostKeys: a check and a count per key, one write
+// transaction), as a member under the limit pays it on every post. Members
+// take turns, and time moves on, so none reaches the limit.
+func BenchmarkThrottlePosting(b *testing.B) {
+	e := newEnv(b)
+	ctx := context.Background()
+	limits := models.DefaultPostingLimits()
+	member := int64(0)
+	for b.Loop() {
+		member = member%1000 + 1
+		if member == 1 {
+			e.clock.Advance(models.PostingWindow / 4)
+		}
+		if _, wait, err := e.Throttle.Begin(ctx, limits.PostKeys(member)...); err != nil || wait > 0 {
+			b.Fatalf("Begin: wait %v, %v", wait, err)
+		}
+	}
+}

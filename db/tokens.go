@@ -232,7 +232,7 @@ func (s *tokenFamilies) Holder(ctx context.Context, familyID int64) (*models.Tok
 	}
 	now := s.now()
 	// Last used is a hint for the account page, not worth a write per request.
-	if live(h.Family, now) && now.Sub(h.Family.LastUsedAt) >= lastSeenResolution {
+	if live(h.Family, now) && now.Sub(h.Family.LastUsedAt) >= lastUsedResolution {
 		if _, err := s.db.writer().ExecContext(ctx, `UPDATE token_families SET last_used_at = $1 WHERE id = $2`, formatTime(now), familyID); err != nil {
 			return nil, err
 		}

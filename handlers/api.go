@@ -303,7 +303,7 @@ func (h *Handlers) apiCreatePost(c echo.Context) error {
 	if errs := models.ValidatePost(title, body); len(errs) > 0 {
 		return invalidFields(errs)
 	}
-	if throttled, err := h.postingWait(c, models.PostKeys(u.ID), "posts"); err != nil {
+	if throttled, err := h.postingWait(c, h.PostingLimits.PostKeys(u.ID), "posts"); err != nil {
 		return err
 	} else if throttled != nil {
 		return throttled
@@ -388,7 +388,7 @@ func (h *Handlers) apiCreateComment(c echo.Context) error {
 	if errs := models.ValidateComment(body); len(errs) > 0 {
 		return invalidFields(errs)
 	}
-	if throttled, err := h.postingWait(c, models.CommentKeys(viewer(c).ID), "comments"); err != nil {
+	if throttled, err := h.postingWait(c, h.PostingLimits.CommentKeys(viewer(c).ID), "comments"); err != nil {
 		return err
 	} else if throttled != nil {
 		return throttled

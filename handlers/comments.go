@@ -26,7 +26,7 @@ func (h *Handlers) createComment(c echo.Context) error {
 	if form.Errors = models.ValidateComment(form.Body); len(form.Errors) > 0 {
 		return h.renderPost(c, http.StatusUnprocessableEntity, p, form, views.ReasonForm{})
 	}
-	if msg, err := h.postingLimit(c, models.CommentKeys(viewer(c).ID), "comments", models.CommentsPerWindow, models.CommentsPerDay); err != nil {
+	if msg, err := h.postingLimit(c, h.PostingLimits.CommentKeys(viewer(c).ID), "comments", h.PostingLimits.CommentsPerWindow, h.PostingLimits.CommentsPerDay); err != nil {
 		return err
 	} else if msg != "" {
 		form.Errors = models.FieldErrors{"body": msg}

@@ -24,7 +24,7 @@ type Deps struct {
 	// Tokens issues and checks API tokens; its issuer is BaseURL.
 	Tokens *tokens.Service
 	// SessionStore keeps server sessions (db.DB.SessionStore).
-	SessionStore scs.Store
+	SessionStore scs.CtxStore
 	Logger       *slog.Logger
 	// Social are the configured "Sign in with …" providers, in button order.
 	Social []social.Provider
@@ -39,6 +39,9 @@ type Deps struct {
 	TrustedProxies []*net.IPNet
 	// BodyLimit caps request bodies, e.g. "256K".
 	BodyLimit string
+	// PostingLimits bound what one member may publish (zero: the board's
+	// defaults, models.DefaultPostingLimits).
+	PostingLimits models.PostingLimits
 	// Now is the board's clock, the same one the stores and the auth
 	// service were given (default time.Now).
 	Now func() time.Time
@@ -64,6 +67,9 @@ func New(d Deps) *echo.Echo {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.PostingLimits == (models.PostingLimits{}) {
+		d.PostingLimits = models.DefaultPostingLimits()
 	}
 	if d.Stores == nil || d.Auth == nil || d.Tokens == nil || d.SessionStore == nil || d.Logger == nil || d.BaseURL == "" {
 		panic("handlers.New: Deps.Stores, Auth, Tokens, SessionStore, Logger and BaseURL are required")

@@ -54,7 +54,7 @@ func (h *Handlers) createPost(c echo.Context) error {
 	if form.Errors = models.ValidatePost(form.Title, form.Body); len(form.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.EditPost(h.page(c, "New post"), form))
 	}
-	if msg, err := h.postingLimit(c, models.PostKeys(u.ID), "posts", models.PostsPerWindow, models.PostsPerDay); err != nil {
+	if msg, err := h.postingLimit(c, h.PostingLimits.PostKeys(u.ID), "posts", h.PostingLimits.PostsPerWindow, h.PostingLimits.PostsPerDay); err != nil {
 		return err
 	} else if msg != "" {
 		form.Errors = models.FieldErrors{"body": msg}
@@ -85,6 +85,9 @@ func (h *Handlers) postingLimit(c echo.Context, keys []models.ThrottleKey, what 
 // postingWait counts a new post or comment against keys; over a limit it
 // says how long until the next is allowed.
 func (h *Handlers) postingWait(c echo.Context, keys []models.ThrottleKey, what string) (*auth.Throttled, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
 	_, wait, err := h.Throttle.Begin(c.Request().Context(), keys...)
 	if err != nil || wait <= 0 {
 		return nil, err

@@ -55,6 +55,7 @@ const (
 type sessions struct {
 	sm       *scs.SessionManager
 	index    models.SessionIndex
+	users    models.Users
 	secrets  models.Secrets
 	throttle models.Throttle
 	now      func() time.Time
@@ -67,9 +68,9 @@ type sessions struct {
 // https Secure with the __Host- prefix (no Domain, Path=/), which stops
 // subdomains from planting a session cookie. Tokens are hashed in the store,
 // so a leaked database holds no live cookie.
-func newSessions(store scs.Store, https bool, st *models.Stores, now func() time.Time) *sessions {
+func newSessions(store scs.CtxStore, https bool, st *models.Stores, now func() time.Time) *sessions {
 	sm := scs.New()
-	sm.Store = store
+	sm.Store = prefetchedStore{store}
 	sm.Codec = sessionCodec{}
 	sm.HashTokenInStore = true
 	// No scs IdleTimeout: with one, scs rewrites the session on every
@@ -81,7 +82,7 @@ func newSessions(store scs.Store, https bool, st *models.Stores, now func() time
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = false // only "remember me" makes the cookie outlive the browser
-	s := &sessions{sm: sm, index: st.SessionIndex, secrets: st.Secrets, throttle: st.Throttle, now: now, visitorCookie: "board_visitor"}
+	s := &sessions{sm: sm, index: st.SessionIndex, users: st.Users, secrets: st.Secrets, throttle: st.Throttle, now: now, visitorCookie: "board_visitor"}
 	if https {
 		sm.Cookie.Name = "__Host-board_session"
 		sm.Cookie.Secure = true
@@ -100,17 +101,46 @@ func sessionHash(token string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// load loads the scs session and commits it just before the response
-// headers go out, so handlers that return errors still keep session changes.
+// prefetched is this request's stored session as load read it, with its
+// index row and member, so neither scs nor member reads it again.
+type prefetched struct {
+	hash   string
+	stored *models.StoredSession // nil: no such session
+}
+
+type prefetchedKey struct{}
+
+// prefetchedStore answers scs's read of the session load already made.
+type prefetchedStore struct{ scs.CtxStore }
+
+func (p prefetchedStore) FindCtx(ctx context.Context, hash string) ([]byte, bool, error) {
+	if pf, ok := ctx.Value(prefetchedKey{}).(*prefetched); ok && pf.hash == hash {
+		if pf.stored == nil {
+			return nil, false, nil
+		}
+		return pf.stored.Data, true, nil
+	}
+	return p.CtxStore.FindCtx(ctx, hash)
+}
+
+// load loads the session, in one query with its index row and member, and
+// commits it just before the response headers go out, so handlers that
+// return errors still keep session changes.
 func (s *sessions) load(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		c.Response().Header().Add("Vary", "Cookie")
+		ctx := r.Context()
 		var token string
 		if ck, err := r.Cookie(s.sm.Cookie.Name); err == nil {
 			token = ck.Value
+			pf := &prefetched{hash: sessionHash(token)}
+			if pf.stored, err = s.index.Load(ctx, pf.hash); err != nil {
+				return err
+			}
+			ctx = context.WithValue(ctx, prefetchedKey{}, pf)
 		}
-		ctx, err := s.sm.Load(r.Context(), token)
+		ctx, err := s.sm.Load(ctx, token)
 		if err != nil {
 			return err
 		}
@@ -169,17 +199,36 @@ func (s *sessions) userID(ctx context.Context) int64 { return s.sm.GetInt64(ctx,
 // currentHash names this request's session in the index ("" if it has none).
 func (s *sessions) currentHash(ctx context.Context) string { return sessionHash(s.sm.Token(ctx)) }
 
-// member returns who this session is signed in as, re-read on every
-// request so a suspension or role change counts on the very next one, and
-// whether the index still holds the session (not revoked, not idle too
-// long). It is nil for a visitor; models.ErrNotFound means the member is gone.
+// member returns who this session is signed in as, read afresh with the
+// session on every request so a suspension or role change counts on the
+// very next one, and whether the index still holds the session (not
+// revoked, not idle too long). It notes the session's use at most once a
+// minute. It is nil for a visitor; models.ErrNotFound means the member is
+// gone.
 func (s *sessions) member(ctx context.Context, clientIP string) (*models.User, bool, error) {
 	id := s.userID(ctx)
 	if id == 0 {
 		return nil, false, nil
 	}
-	return s.index.Resolve(ctx, s.currentHash(ctx), id, clientIP, s.expiry(ctx))
+	pf, _ := ctx.Value(prefetchedKey{}).(*prefetched)
+	if pf == nil || pf.stored == nil || pf.stored.Member == nil || pf.stored.Member.ID != id {
+		// The index no longer holds this member's session: it was revoked,
+		// or the member is gone.
+		u, err := s.users.ByID(ctx, id)
+		return u, false, err
+	}
+	stored := pf.stored
+	if stored.Live && s.now().Sub(stored.LastSeen) >= lastSeenResolution {
+		if err := s.index.Seen(ctx, pf.hash, clientIP, s.expiry(ctx)); err != nil {
+			return nil, false, err
+		}
+	}
+	return stored.Member, stored.Live, nil
 }
+
+// lastSeenResolution is how often a session's last use is written: it is a
+// hint for the member and the idle timeout, not worth a write per request.
+const lastSeenResolution = time.Minute
 
 // expiry is when this session ends if it is not used again: the idle
 // timeout from now, capped by its absolute lifetime.

@@ -343,14 +343,35 @@ func NewSessionKey(clientIP string) ThrottleKey {
 	return ThrottleKey{Key: "new-session:" + ClientNetwork(clientIP), Limit: NewSessionsPerAddress, Window: SignInWindow}
 }
 
-// PostKeys limits how many posts one member may publish.
-func PostKeys(userID int64) []ThrottleKey {
-	return postingKeys("post", userID, PostsPerWindow, PostsPerDay)
+// PostingLimits bound how much one member may publish: posts and comments
+// per PostingWindow and per day.
+type PostingLimits struct {
+	PostsPerWindow, PostsPerDay, CommentsPerWindow, CommentsPerDay int
+	// Unlimited turns the limits off: only for load tests of writing itself.
+	Unlimited bool
 }
 
-// CommentKeys limits how many comments one member may write.
-func CommentKeys(userID int64) []ThrottleKey {
-	return postingKeys("comment", userID, CommentsPerWindow, CommentsPerDay)
+// DefaultPostingLimits are the board's own: enough for any conversation,
+// too few to flood one.
+func DefaultPostingLimits() PostingLimits {
+	return PostingLimits{PostsPerWindow: PostsPerWindow, PostsPerDay: PostsPerDay,
+		CommentsPerWindow: CommentsPerWindow, CommentsPerDay: CommentsPerDay}
+}
+
+// PostKeys limits how many posts one member may publish (none: unlimited).
+func (l PostingLimits) PostKeys(userID int64) []ThrottleKey {
+	if l.Unlimited {
+		return nil
+	}
+	return postingKeys("post", userID, l.PostsPerWindow, l.PostsPerDay)
+}
+
+// CommentKeys limits how many comments one member may write (none: unlimited).
+func (l PostingLimits) CommentKeys(userID int64) []ThrottleKey {
+	if l.Unlimited {
+		return nil
+	}
+	return postingKeys("comment", userID, l.CommentsPerWindow, l.CommentsPerDay)
 }
 
 func postingKeys(kind string, userID int64, perWindow, perDay int) []ThrottleKey {

@@ -34,18 +34,30 @@ type NewSession struct {
 	NewSourceNotice *Mail
 }
 
+// StoredSession is a session as the database holds it: the session
+// manager's data, and for a member's session the member and whether the
+// index still holds it.
+type StoredSession struct {
+	Data     []byte
+	Member   *User // nil unless the index holds the session for a member
+	Live     bool  // indexed, not revoked, not idle too long
+	LastSeen time.Time
+}
+
 // SessionIndex lists members' sessions so they can see and end them. A
 // session without a live row here is refused, so deleting the row is what
 // ends it, on every instance at once.
 type SessionIndex interface {
 	// Record indexes a new session (and audits the sign-in, if it is one).
 	Record(ctx context.Context, s NewSession) error
-	// Resolve returns the member a session is signed in as and whether the
-	// session is live (indexed, not revoked, not expired), in one lookup.
-	// For a live session it notes, at most once a minute, when and from
-	// where it was last used, extending its expiry to idleUntil.
-	// ErrNotFound means the member is gone.
-	Resolve(ctx context.Context, hash string, userID int64, clientIP string, idleUntil time.Time) (*User, bool, error)
+	// Load reads a stored session by its hash together with its index row
+	// and member, in one lookup: every signed-in request starts here. It is
+	// nil if there is no such session or it has expired.
+	Load(ctx context.Context, hash string) (*StoredSession, error)
+	// Seen notes that a live session was used now from clientIP, extending
+	// its expiry to idleUntil. Callers write at most once a minute per
+	// session (StoredSession.LastSeen says when it last was).
+	Seen(ctx context.Context, hash, clientIP string, idleUntil time.Time) error
 	// Forget drops a session's row (sign-out, or a token being renewed).
 	Forget(ctx context.Context, hash string) error
 	// ForUser lists a user's live sessions, most recently used first.

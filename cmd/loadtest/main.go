@@ -254,7 +254,10 @@ func startBoard(dir string, o options, out io.Writer) ([]target, func(), error) 
 		return nil, nil, err
 	}
 	sessions, stopCleanup := d.SessionStore(5*time.Minute, time.Now)
-	board := handlers.New(handlers.Deps{Stores: st, Auth: auth.New(st, mail.NewComposer(views.Letters{}, "http://loadtest.invalid", time.Now), time.Now), SessionStore: sessions,
+	// No posting limits: the create target is one member publishing in a
+	// loop, who would meet them at once.
+	unlimited := models.PostingLimits{Unlimited: true}
+	board := handlers.New(handlers.Deps{PostingLimits: unlimited, Stores: st, Auth: auth.New(st, mail.NewComposer(views.Letters{}, "http://loadtest.invalid", time.Now), time.Now), SessionStore: sessions,
 		Logger: slog.New(slog.NewJSONHandler(logFile, nil))})
 	hello := echo.New()
 	hello.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "hello") })

@@ -50,6 +50,9 @@ type Options struct {
 	// BaseURL is the board's configured public URL (handlers.Deps.BaseURL),
 	// as when it runs behind a proxy under another name.
 	BaseURL string
+	// PostingLimits replaces the board's per-member posting limits (zero:
+	// the defaults), for benchmarks that publish in a loop.
+	PostingLimits models.PostingLimits
 	// Mailbox serves /dev/mailbox, as demo mode does.
 	Mailbox bool
 	// MailServer names an SMTP server for the admin page ("": none).
@@ -130,6 +133,7 @@ func New(tb testing.TB, o Options) *Board {
 		TrustedProxies: o.TrustedProxies,
 		BaseURL:        baseURL,
 		Now:            b.Clock.Now,
+		PostingLimits:  o.PostingLimits,
 		Mailbox:        o.Mailbox,
 		MailServer:     o.MailServer,
 	})
