@@ -125,17 +125,33 @@ func reportJourney(t *testing.T, phone bool) {
 	alice.expectContains("[data-testid=hidden-notice]", hideAs)
 
 	// The rest of the pages a member and an admin see, each checked.
-	for _, path := range []string{"/account", "/posts/1", "/posts/1/report"} {
+	for _, path := range []string{"/account", "/posts/1", "/posts/1/report", "/notifications/settings", "/comments/1/edit", "/comments/1/delete"} {
 		if st := bob.open(path); st != http.StatusOK {
 			t.Errorf("bob GET %s: %d", path, st)
 		}
 	}
-	for _, path := range []string{"/admin?q=a", "/admin/users/2", "/admin/users/2/role?role=admin", "/admin/posts/1/delete", "/admin/reports", postPath} {
+	for _, path := range []string{"/admin?q=a", "/admin/users/2", "/admin/users/2/role?role=admin", "/admin/posts/1/delete",
+		"/admin/comments/1/delete", "/admin/reports", postPath} {
 		if st := ada.open(path); st != http.StatusOK {
 			t.Errorf("ada GET %s: %d", path, st)
 		}
 	}
 	ada.screenshot("hidden-post-as-admin")
+
+	// A form sent with mistakes: the errors are tied to their fields and the
+	// first one has the focus.
+	visitor := join(t, browser, board, "visitor")
+	if st := visitor.open("/register"); st != http.StatusOK {
+		t.Fatalf("GET /register: %d", st)
+	}
+	visitor.fill("#email", "vera@example.com") // no display name, no password
+	if st := visitor.click("[data-testid=register-submit]"); st != http.StatusUnprocessableEntity {
+		t.Fatalf("registering with mistakes: status %d, want 422", st)
+	}
+	if focused := step(visitor, "read the focus", chromedp.Evaluate[string](`document.activeElement.id`)); focused != "display_name" {
+		t.Errorf("after a refused registration the focus is on %q, want the first field in error, display_name", focused)
+	}
+	visitor.expectContains("#display_name-error", "required")
 	if st := ada.open("/admin?kind=post_hidden"); st != http.StatusOK {
 		t.Fatalf("ada GET /admin?kind=post_hidden: %d", st)
 	}
