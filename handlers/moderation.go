@@ -94,7 +94,7 @@ func (h *Handlers) confirmDeleteComment(c echo.Context) error {
 
 // removal is a moderator's deletion of r: its confirmation page, and the
 // action once confirmed with a reason.
-func (h *Handlers) removal(c echo.Context, r reported, reason, errMsg string) views.ConfirmView {
+func removal(c echo.Context, r reported, reason, errMsg string) views.ConfirmView {
 	what, quote, action, back := "post", r.post.Title, "/admin/posts/"+itoa(int(r.post.ID))+"/delete", postURL(r.post.ID)
 	lines := []string{"It is deleted for good: there is no undo.", "Its author is told, with your reason.",
 		"Open reports on it are settled as deleted, and each reporter is told."}
@@ -141,7 +141,7 @@ func (h *Handlers) confirmRemoval(c echo.Context, what string) error {
 	if err != nil {
 		return err
 	}
-	v := h.removal(c, r, "", "")
+	v := removal(c, r, "", "")
 	return render(c, http.StatusOK, views.Confirm(h.page(c, v.Heading), v))
 }
 
@@ -154,7 +154,7 @@ func (h *Handlers) remove(c echo.Context, what string) error {
 	}
 	reason, refused := moderationReason(c, what, r.target().ID)
 	if refused != nil {
-		v := h.removal(c, r, refused.Reason, refused.Error)
+		v := removal(c, r, refused.Reason, refused.Error)
 		return render(c, http.StatusUnprocessableEntity, views.Confirm(h.page(c, v.Heading), v))
 	}
 	ctx := c.Request().Context()

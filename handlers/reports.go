@@ -26,27 +26,22 @@ func (r reported) target() models.ContentRef {
 	return models.PostRef(r.post.ID)
 }
 
-// anyPost and anyComment load content for a rule applied afterwards.
-func anyPost(*models.User, *models.Post) models.Decision {
-	return models.Decision{Outcome: models.Allow}
-}
-func anyComment(*models.User, *models.Post, *models.Comment) models.Decision {
-	return models.Decision{Outcome: models.Allow}
-}
-
 // loadReported reads the post (what "post") or comment named by :id and
 // checks the viewer may report it.
 func (h *Handlers) loadReported(c echo.Context, what string) (reported, error) {
 	var r reported
-	var err error
+	id, err := pathID(c)
+	if err != nil {
+		return r, err
+	}
+	ctx := c.Request().Context()
 	if what == "comment" {
-		if r.comment, err = h.loadComment(c, anyComment); err != nil {
+		if r.comment, err = h.Comments.ByID(ctx, id); err != nil {
 			return r, err
 		}
-		if r.post, err = h.Posts.ByID(c.Request().Context(), r.comment.PostID); err != nil {
-			return r, err
-		}
-	} else if r.post, err = h.loadPost(c, anyPost); err != nil {
+		id = r.comment.PostID
+	}
+	if r.post, err = h.Posts.ByID(ctx, id); err != nil {
 		return r, err
 	}
 	return r, models.CanReport(viewer(c), r.post, r.comment).Err()

@@ -90,6 +90,7 @@ func reportJourney(t *testing.T, phone bool) {
 	}
 	ada.expectContains("[data-testid=open-reports]", "1 open report")
 	ada.expectContains("[data-testid=queue-item]", "Cheap watches", "Alice", "Bob", reason)
+	ada.screenshot("report-queue")
 	ada.fill("[data-testid=hide-reason-post]", hideAs)
 	if st := ada.click("[data-testid=hide-post]"); st != http.StatusOK || ada.path() != "/admin/reports" {
 		t.Fatalf("hiding from the queue: ended on %s with status %d%s", ada.path(), st, ada.where())
@@ -107,6 +108,7 @@ func reportJourney(t *testing.T, phone bool) {
 	}
 	bob.expectContains("[data-testid=notification-text]", "Your report about a post was settled: a moderator hid it.", reason)
 	bob.expectNotContains("[data-testid=notifications]", "Cheap watches")
+	bob.screenshot("notifications")
 	if st := bob.click("[data-testid=mark-read]"); st != http.StatusOK || bob.path() != "/notifications" {
 		t.Fatalf("mark read: ended on %s with status %d", bob.path(), st)
 	}
