@@ -44,17 +44,6 @@ func memberFilter(id int64) string {
 	return itoa(id)
 }
 
-func actorName(e *models.AuditEvent) string {
-	switch {
-	case e.ActorName != "":
-		return e.ActorName
-	case e.ActorID != 0:
-		return "member " + itoa(e.ActorID)
-	case e.ClientIP == "command line":
-		return "operator"
-	}
-	return "anonymous"
-}
 
 func auditNext(f models.AuditFilter, before int64) string {
 	q := url.Values{}
