@@ -44,7 +44,6 @@ func memberFilter(id int64) string {
 	return itoa(id)
 }
 
-
 func auditNext(f models.AuditFilter, before int64) string {
 	q := url.Values{}
 	q.Set("before", itoa(before))
