@@ -70,7 +70,17 @@ func TestFormAccessibility(t *testing.T) {
 		t.Errorf("a valid field points at an error: %v", in["password"])
 	}
 
+	// A refused sign-in says so at the email field, which takes the focus.
+	res = visitor.Post("/login", url.Values{"email": {"alice@example.com"}, "password": {"wrong password here"}})
+	boardtest.MustNotContain(t, "refused sign-in", res.Body, "A refused sign-in is about")
+	in = inputs(res.Body)
+	if _, ok := in["email"]["autofocus"]; !ok || in["email"]["aria-describedby"] != "login-error" || !strings.Contains(res.Body, `id="login-error"`) {
+		t.Errorf("refused sign-in: email field %v", in["email"])
+	}
 	in = inputs(visitor.Get("/login").Body)
+	if _, ok := in["email"]["autofocus"]; ok {
+		t.Errorf("the sign-in form takes the focus without an error")
+	}
 	if in["email"]["autocomplete"] != "username" || in["password"]["autocomplete"] != "current-password" {
 		t.Errorf("login autocomplete: email %q, password %q", in["email"]["autocomplete"], in["password"]["autocomplete"])
 	}

@@ -120,3 +120,11 @@ func firstInvalid(ctx context.Context) bool {
 	*taken = true
 	return true
 }
+
+// loginErrorRef ties the sign-in form's email field to a refusal, if any.
+func loginErrorRef(f LoginForm) templ.Attributes {
+	if f.Error == "" {
+		return nil
+	}
+	return templ.Attributes{"aria-describedby": "login-error", "aria-invalid": "true"}
+}
