@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -219,15 +218,7 @@ func explain(t *testing.T, d *DB, q recordedQuery) []string {
 // records every query it is sent; d is the same database, unwrapped.
 func recordingPostStore(t *testing.T) (*DB, models.Posts, *queryRecorder) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "board.db")
-	d, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	d, path := openTestFile(t)
 	seedBoard(t, d, 10, 500)
 	rec := &queryRecorder{}
 	read := sql.OpenDB(&recordingConnector{drv: d.read.Driver(), dsn: "file:" + path + "?_pragma=foreign_keys(1)", rec: rec})

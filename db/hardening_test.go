@@ -4,34 +4,16 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"board/models"
+	"board/models/clocktest"
 )
-
-// hardeningClock is a board clock tests can move.
-type hardeningClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *hardeningClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *hardeningClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // openHardening is a migrated database in a temp dir with stores on a
 // movable clock.
-func openHardening(tb testing.TB, opts ...Option) (*DB, *models.Stores, *hardeningClock) {
+func openHardening(tb testing.TB, opts ...Option) (*DB, *models.Stores, *clocktest.Clock) {
 	tb.Helper()
 	d, err := Open(filepath.Join(tb.TempDir(), "board.db"), opts...)
 	if err != nil {
@@ -41,8 +23,8 @@ func openHardening(tb testing.TB, opts ...Option) (*DB, *models.Stores, *hardeni
 	if err := d.Migrate(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	clock := &hardeningClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	return d, NewStores(d, clock.now, 15*time.Minute), clock
+	clock := clocktest.At(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	return d, NewStores(d, clock.Now, 15*time.Minute), clock
 }
 
 func newMember(tb testing.TB, st *models.Stores, email string, role models.Role) *models.User {
@@ -152,7 +134,7 @@ func TestThrottleWindowsAndBackoff(t *testing.T) {
 		}
 		waits = append(waits, wait)
 		if wait > 0 {
-			clock.advance(wait)
+			clock.Advance(wait)
 		}
 	}
 	// free, free, wait 1 s, counted, wait 2 s, counted
@@ -168,7 +150,7 @@ func TestThrottleWindowsAndBackoff(t *testing.T) {
 		if wait != want {
 			t.Fatalf("wait %v, want %v", wait, want)
 		}
-		clock.advance(wait)
+		clock.Advance(wait)
 		st.Throttle.Begin(ctx, key)
 	}
 	// Within the key's own hour the count stays: after a pause one attempt
@@ -178,12 +160,12 @@ func TestThrottleWindowsAndBackoff(t *testing.T) {
 		_, second, _ := st.Throttle.Begin(ctx, key)
 		return first, second
 	}
-	clock.advance(50 * time.Minute) // past the store's default 15-minute window
+	clock.Advance(50 * time.Minute) // past the store's default 15-minute window
 	if first, second := waitsNow(); first != 0 || second != 4*time.Second {
 		t.Errorf("within the hour: waits %v then %v, want 0 then 4s", first, second)
 	}
 	// Once the hour has passed, the free attempts are back.
-	clock.advance(time.Hour + time.Second)
+	clock.Advance(time.Hour + time.Second)
 	if first, second := waitsNow(); first != 0 || second != 0 {
 		t.Errorf("after the hour: waits %v then %v, want 0 then 0", first, second)
 	}
@@ -197,7 +179,7 @@ func TestSecretsAreSharedAndStable(t *testing.T) {
 	if err != nil || len(first) != 32 {
 		t.Fatalf("secret %x, %v; want 32 bytes", first, err)
 	}
-	other := NewStores(d, clock.now, time.Minute) // another instance
+	other := NewStores(d, clock.Now, time.Minute) // another instance
 	again, err := other.Secrets.Secret(ctx, models.SecretCSRF)
 	if err != nil || string(again) != string(first) {
 		t.Fatalf("another instance read %x, %v; want %x", again, err, first)
@@ -221,9 +203,9 @@ func TestSignInNotices(t *testing.T) {
 			ClientIP: ip}, notify, nil); err != nil {
 			t.Fatal(err)
 		}
-		clock.advance(time.Minute)
+		clock.Advance(time.Minute)
 	}
-	start := clock.now()
+	start := clock.Now()
 	fail("192.0.2.1", true)
 	fail("192.0.2.2", false) // her own browser: audited, not noticed
 	fail("192.0.2.3", true)

@@ -5,49 +5,37 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"board/models"
+	"board/models/clocktest"
 )
-
-// testClock is the board's clock in tests: it stands still until a test
-// lets time pass, so times are exact and nothing sleeps.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
 
 // clockStart is a whole second, so throttle times (stored as float seconds)
 // and their differences are exact.
 var clockStart = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func newClock() *testClock { return &testClock{t: clockStart} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clocktest.Clock { return clocktest.At(clockStart) }
 
 // testEnv is a real, migrated SQLite file in a per-test temp dir plus every
 // store, on a test clock.
 type testEnv struct {
 	DB    *DB
-	clock *testClock
+	clock *clocktest.Clock
 	*models.Stores
 }
 
 func openTestDB(tb testing.TB) *DB {
+	d, _ := openTestFile(tb)
+	return d
+}
+
+// openTestFile is openTestDB for tests that also read the file itself.
+func openTestFile(tb testing.TB) (*DB, string) {
 	tb.Helper()
-	d, err := Open(filepath.Join(tb.TempDir(), "board.db"))
+	path := filepath.Join(tb.TempDir(), "board.db")
+	d, err := Open(path)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
@@ -55,7 +43,7 @@ func openTestDB(tb testing.TB) *DB {
 	if err := d.Migrate(context.Background()); err != nil {
 		tb.Fatalf("Migrate: %v", err)
 	}
-	return d
+	return d, path
 }
 
 func newEnv(tb testing.TB) *testEnv {

@@ -4,52 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"board/db"
+	"board/db/dbtest"
 	"board/models"
+	"board/models/clocktest"
 )
-
-// mailClock is a board clock the tests move by hand.
-type mailClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *mailClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *mailClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // mailEnv is a migrated SQLite file with every store on a hand-moved clock.
 type mailEnv struct {
 	*models.Stores
-	clock *mailClock
+	clock *clocktest.Clock
 	ctx   context.Context
 }
 
 func newMailEnv(t *testing.T) *mailEnv {
 	t.Helper()
-	d, err := db.Open(filepath.Join(t.TempDir(), "board.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	clock := &mailClock{t: time.Date(2030, 1, 2, 10, 0, 0, 0, time.UTC)}
-	return &mailEnv{Stores: db.NewStores(d, clock.now, 15*time.Minute), clock: clock, ctx: context.Background()}
+	d := dbtest.Open(t)
+	clock := clocktest.At(time.Date(2030, 1, 2, 10, 0, 0, 0, time.UTC))
+	return &mailEnv{Stores: db.NewStores(d, clock.Now, 15*time.Minute), clock: clock, ctx: context.Background()}
 }
 
 func (e *mailEnv) user(t *testing.T, email string, verified bool) *models.User {
@@ -69,7 +45,7 @@ func note(to, subject string) *models.Mail {
 func (e *mailEnv) link(u *models.User, purpose models.TokenPurpose, address string) (secret string, tm models.TokenMail) {
 	secret, hash := models.NewTokenSecret()
 	return secret, models.TokenMail{
-		Token: models.MailToken{Hash: hash, UserID: u.ID, Purpose: purpose, Email: address, ExpiresAt: e.clock.now().Add(purpose.TTL())},
+		Token: models.MailToken{Hash: hash, UserID: u.ID, Purpose: purpose, Email: address, ExpiresAt: e.clock.Now().Add(purpose.TTL())},
 		Mail:  note(address, string(purpose)),
 	}
 }
@@ -133,10 +109,10 @@ func TestOutboxClaimLeasesAndDelivers(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent, err := e.Outbox.ByID(e.ctx, m.ID)
-	if err != nil || sent.Status != models.MailSent || !sent.SentAt.Equal(e.clock.now()) {
+	if err != nil || sent.Status != models.MailSent || !sent.SentAt.Equal(e.clock.Now()) {
 		t.Fatalf("after Delivered: %+v, %v; want sent at the board's now", sent, err)
 	}
-	e.clock.advance(time.Hour)
+	e.clock.Advance(time.Hour)
 	if again, _ := e.Outbox.Claim(e.ctx, 10, 2*time.Minute); len(again) != 0 {
 		t.Errorf("a delivered message was claimed again")
 	}
@@ -155,11 +131,11 @@ func TestOutboxLeaseExpiryRedeliversAndFencesTheOldClaim(t *testing.T) {
 	if len(first) != 1 {
 		t.Fatal("nothing claimed")
 	}
-	e.clock.advance(2*time.Minute - time.Second)
+	e.clock.Advance(2*time.Minute - time.Second)
 	if got, _ := e.Outbox.Claim(e.ctx, 10, 2*time.Minute); len(got) != 0 {
 		t.Fatalf("claimed again before the lease ran out")
 	}
-	e.clock.advance(time.Second)
+	e.clock.Advance(time.Second)
 	second, err := e.Outbox.Claim(e.ctx, 10, 2*time.Minute)
 	if err != nil || len(second) != 1 || second[0].ID != m.ID || second[0].Attempts != 2 || second[0].Claim == first[0].Claim {
 		t.Fatalf("after the lease: %+v, %v; want the message again, attempt 2, a new claim", second, err)
@@ -167,7 +143,7 @@ func TestOutboxLeaseExpiryRedeliversAndFencesTheOldClaim(t *testing.T) {
 	if err := e.Outbox.Delivered(e.ctx, m.ID, first[0].Claim); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("the expired claim settled the message: %v", err)
 	}
-	if err := e.Outbox.Retry(e.ctx, m.ID, first[0].Claim, "late", e.clock.now()); !errors.Is(err, models.ErrNotFound) {
+	if err := e.Outbox.Retry(e.ctx, m.ID, first[0].Claim, "late", e.clock.Now()); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("the expired claim rescheduled the message: %v", err)
 	}
 	if err := e.Outbox.Delivered(e.ctx, m.ID, second[0].Claim); err != nil {
@@ -183,7 +159,7 @@ func TestOutboxRetryWaitsAndGiveUpCountsPerMember(t *testing.T) {
 	if len(claimed) != 3 || claimed[0].ID != a1.ID || claimed[1].ID != a2.ID || claimed[2].ID != b1.ID {
 		t.Fatalf("claimed %d, want the three in order", len(claimed))
 	}
-	if err := e.Outbox.Retry(e.ctx, a1.ID, claimed[0].Claim, "451 try later", e.clock.now().Add(5*time.Minute)); err != nil {
+	if err := e.Outbox.Retry(e.ctx, a1.ID, claimed[0].Claim, "451 try later", e.clock.Now().Add(5*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	for i, m := range []*models.Mail{a2, b1} {
@@ -191,11 +167,11 @@ func TestOutboxRetryWaitsAndGiveUpCountsPerMember(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.clock.advance(5*time.Minute - time.Second)
+	e.clock.Advance(5*time.Minute - time.Second)
 	if got, _ := e.Outbox.Claim(e.ctx, 10, time.Minute); len(got) != 0 {
 		t.Fatalf("a deferred message came back early")
 	}
-	e.clock.advance(time.Second)
+	e.clock.Advance(time.Second)
 	got, _ := e.Outbox.Claim(e.ctx, 10, time.Minute)
 	if len(got) != 1 || got[0].ID != a1.ID || got[0].LastError != "451 try later" || got[0].Attempts != 2 {
 		t.Fatalf("after the wait: %+v; want a1 on attempt 2 with its last error", got)
@@ -268,7 +244,7 @@ func TestOutboxPurgeDropsOnlyOldSentMail(t *testing.T) {
 	if err := e.Outbox.Delivered(e.ctx, old.ID, got[0].Claim); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.advance(time.Hour)
+	e.clock.Advance(time.Hour)
 	recent := queue(t, e, ann, "recent")
 	got, _ = e.Outbox.Claim(e.ctx, 10, time.Minute)
 	for _, m := range got {
@@ -276,7 +252,7 @@ func TestOutboxPurgeDropsOnlyOldSentMail(t *testing.T) {
 			e.Outbox.Delivered(e.ctx, m.ID, m.Claim)
 		}
 	}
-	n, err := e.Outbox.Purge(e.ctx, e.clock.now().Add(-30*time.Minute))
+	n, err := e.Outbox.Purge(e.ctx, e.clock.Now().Add(-30*time.Minute))
 	if err != nil || n != 1 {
 		t.Fatalf("Purge = %d, %v; want 1", n, err)
 	}
@@ -338,15 +314,15 @@ func TestLinksExpireOnTheBoardClock(t *testing.T) {
 	reset := e.issue(t, ann, models.TokenResetPassword, ann.Email)
 	verify := e.issue(t, ann, models.TokenVerifyEmail, ann.Email)
 
-	e.clock.advance(30*time.Minute - time.Second)
+	e.clock.Advance(30*time.Minute - time.Second)
 	if _, err := e.MailTokens.Peek(e.ctx, models.TokenHash(reset), models.TokenResetPassword); err != nil {
 		t.Fatalf("reset link dead before 30 minutes: %v", err)
 	}
-	e.clock.advance(time.Second)
+	e.clock.Advance(time.Second)
 	if _, _, err := e.MailTokens.ResetPassword(e.ctx, models.TokenHash(reset), "new", nil, models.Actor{}); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("reset link used at 30 minutes: %v", err)
 	}
-	e.clock.advance(24*time.Hour - 30*time.Minute)
+	e.clock.Advance(24*time.Hour - 30*time.Minute)
 	if _, err := e.MailTokens.ConfirmEmail(e.ctx, models.TokenHash(verify), models.Actor{}); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("verification link used at 24 hours: %v", err)
 	}
@@ -494,7 +470,7 @@ func TestResetPasswordEndsSessionsVoidsLinksAndQueuesNotice(t *testing.T) {
 	ann := e.user(t, "ann@example.com", false)
 	for i := range 3 {
 		if err := e.SessionIndex.Record(e.ctx, models.NewSession{Hash: fmt.Sprint("s", i), UserID: ann.ID, UserAgent: "ua", ClientIP: "192.0.2.1",
-			ExpiresAt: e.clock.now().Add(time.Hour)}); err != nil {
+			ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -608,11 +584,11 @@ func TestNewSignInSourcesQueueTheNotice(t *testing.T) {
 	signIn := func(ua, ip string) bool {
 		t.Helper()
 		n := note(ann.Email, "new sign-in")
-		if err := e.SessionIndex.Record(e.ctx, models.NewSession{Hash: fmt.Sprint(ua, ip, e.clock.now()), UserID: ann.ID, UserAgent: ua, ClientIP: ip,
-			ExpiresAt: e.clock.now().Add(time.Hour), SignIn: "with password", NewSourceNotice: n}); err != nil {
+		if err := e.SessionIndex.Record(e.ctx, models.NewSession{Hash: fmt.Sprint(ua, ip, e.clock.Now()), UserID: ann.ID, UserAgent: ua, ClientIP: ip,
+			ExpiresAt: e.clock.Now().Add(time.Hour), SignIn: "with password", NewSourceNotice: n}); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.advance(time.Second)
+		e.clock.Advance(time.Second)
 		return n.ID != 0
 	}
 	for _, c := range []struct {
@@ -634,7 +610,7 @@ func TestNewSignInSourcesQueueTheNotice(t *testing.T) {
 	// A renewed token (no sign-in) never notifies.
 	n := note(ann.Email, "renewal")
 	if err := e.SessionIndex.Record(e.ctx, models.NewSession{Hash: "renewed", UserID: ann.ID, UserAgent: "Safari", ClientIP: "203.0.113.5",
-		ExpiresAt: e.clock.now().Add(time.Hour), NewSourceNotice: n}); err != nil {
+		ExpiresAt: e.clock.Now().Add(time.Hour), NewSourceNotice: n}); err != nil {
 		t.Fatal(err)
 	}
 	if n.ID != 0 {

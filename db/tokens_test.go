@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -35,21 +34,13 @@ func (e *testEnv) rotate(used, next string) (*models.TokenHolder, error) {
 // Neither the refresh token nor the access token is anywhere in the
 // database files: only the refresh token's hash is.
 func TestTokensAreNotStored(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "board.db")
-	d, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	d, path := openTestFile(t)
 	clock := newClock()
 	e := &testEnv{DB: d, clock: clock, Stores: NewStores(d, clock.Now, time.Minute)}
 	u := e.user(t, "Ann", models.RoleMember)
 	svc := tokens.New(e.Stores, e.clock.Now, tokens.Config{Issuer: "http://board.test"})
 	ctx := context.Background()
-	if err = svc.EnsureKeys(ctx); err != nil {
+	if err := svc.EnsureKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
 	first, err := svc.Issue(ctx, u, tokens.Grant{ClientID: "board", Scope: models.FullScope})

@@ -343,15 +343,8 @@ func sign(t *testing.T, alg jose.SignatureAlgorithm, key any, opts *jose.SignerO
 
 func claimsOf(t *testing.T, token string) map[string]any {
 	t.Helper()
-	b, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]any{}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	_, claims := boardtest.TokenParts(t, token)
+	return claims
 }
 
 func TestAPIBearer(t *testing.T) {

@@ -82,15 +82,15 @@ func TestAuditVerifyCommand(t *testing.T) {
 	// Events through the running board: the demo accounts registered, sign-ins,
 	// a failure, a session ended.
 	alice := newClient(t, b.URL)
-	b.mustNotLog(alice.mustLogin(aliceEmail, alicePassword))
-	if r := newClient(t, b.URL).login(bobEmail, "not-bobs-password"); r.Status != http.StatusUnauthorized {
+	b.mustNotLog(mustLogin(t, alice, aliceEmail, alicePassword))
+	if r := newClient(t, b.URL).Attempt(bobEmail, "not-bobs-password"); r.Status != http.StatusUnauthorized {
 		t.Fatalf("wrong password: status %d, want 401", r.Status)
 	}
 	bob := newClient(t, b.URL)
-	b.mustNotLog(bob.mustLogin(bobEmail, bobPassword))
+	b.mustNotLog(mustLogin(t, bob, bobEmail, bobPassword))
 	alice2 := newClient(t, b.URL)
-	b.mustNotLog(alice2.mustLogin(aliceEmail, alicePassword))
-	r := alice.post("/account/sessions/end-others", url.Values{"_csrf": {alice.csrfFrom("/account")}})
+	b.mustNotLog(mustLogin(t, alice2, aliceEmail, alicePassword))
+	r := alice.PostRaw("/account/sessions/end-others", url.Values{"_csrf": {alice.CSRFFrom("/account")}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("sign out everywhere else: status %d, want 303", r.Status)
 	}

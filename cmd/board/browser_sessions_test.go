@@ -5,6 +5,7 @@ package main
 // sessions, signs the other one out, and later signs out everywhere else.
 
 import (
+	"board/handlers/boardtest"
 	"context"
 	"net/http"
 	"strings"
@@ -76,14 +77,11 @@ func (p *person) sessionCookieValue() string {
 
 // getWithSession GETs path from a fresh client (empty jar) sending only the
 // given session cookie, as someone who copied it would.
-func getWithSession(t *testing.T, base, path, session string) response {
+func getWithSession(t *testing.T, base, path, session string) *boardtest.Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
-	return newClient(t, base).do(req)
+	c := newClient(t, base)
+	c.SetSessionCookie(session)
+	return c.Get(path)
 }
 
 // sessionRow is one row of the sessions table on /account.
@@ -208,8 +206,8 @@ func TestBrowserSessionsListAndRevoke(t *testing.T) {
 		t.Errorf("B: after the 401 the browser still holds the revoked session cookie (the board should clear it)")
 	}
 	// A copy of the revoked cookie does not work either.
-	if r := getWithSession(t, board.URL, "/posts", stolen); r.Status != http.StatusUnauthorized || strings.Contains(whoami(r.Body), "Bob") {
-		t.Errorf("GET /posts with a copy of the revoked cookie: status %d, whoami %q; want 401, not signed in", r.Status, whoami(r.Body))
+	if r := getWithSession(t, board.URL, "/posts", stolen); r.Status != http.StatusUnauthorized || strings.Contains(boardtest.Whoami(r.Body), "Bob") {
+		t.Errorf("GET /posts with a copy of the revoked cookie: status %d, whoami %q; want 401, not signed in", r.Status, boardtest.Whoami(r.Body))
 	}
 
 	// B signs in again, from the 401 page's form.

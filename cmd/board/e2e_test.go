@@ -4,18 +4,15 @@ package main
 // with a fresh SQLite file, and talk to the board over loopback HTTP only.
 
 import (
+	"board/handlers/boardtest"
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -39,31 +36,12 @@ const sessionCookie = "board_session"
 // of the machine running the tests can change what is tested.
 func noEnv(string) string { return "" }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// boardProc is one call of run serving on a loopback port.
 type boardProc struct {
 	t      *testing.T
 	URL    string
 	DBPath string
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *boardtest.Logs
+	stderr *boardtest.Logs
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -94,7 +72,7 @@ func launchBoard(t *testing.T, dbPath string, args ...string) *boardProc {
 // only from it (secrets such as BOARD_SMTP_URL).
 func launchBoardEnv(t *testing.T, dbPath string, getenv func(string) string, args ...string) *boardProc {
 	t.Helper()
-	b := &boardProc{t: t, DBPath: dbPath, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	b := &boardProc{t: t, DBPath: dbPath, stdout: &boardtest.Logs{}, stderr: &boardtest.Logs{}, done: make(chan struct{})}
 	listening := make(chan string, 1)
 	ctx, cancel := context.WithCancel(onListening(context.Background(), func(baseURL string) { listening <- baseURL }))
 	b.cancel = cancel
@@ -203,139 +181,30 @@ func (b *boardProc) checkLogs() {
 	}
 }
 
-// client is a browser-like HTTP client with its own cookie jar. It does not
-// follow redirects, so tests see the 303s the board answers with.
-type client struct {
-	t    *testing.T
-	base string
-	jar  *cookiejar.Jar
-	http *http.Client
-}
+// newClient is a browser (its own cookie jar, redirects not followed) on
+// the board at base.
+func newClient(t *testing.T, base string) *boardtest.Client { return boardtest.NewClient(t, base) }
 
-func newClient(t *testing.T, base string) *client {
+// mustLogin signs in through the form, expects the posts page next, and
+// returns the session cookie's value.
+func mustLogin(t *testing.T, c *boardtest.Client, email, password string) string {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
+	r := c.Attempt(email, password)
+	if r.Status != http.StatusSeeOther || r.Location() != "/posts" {
+		t.Fatalf("signing in as %s: got %d (Location %q), want 303 to /posts; body:\n%s", email, r.Status, r.Location(), boardtest.Clip(r.Body))
 	}
-	return &client{t: t, base: base, jar: jar, http: &http.Client{
-		Jar:     jar,
-		Timeout: 20 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}}
-}
-
-// response is what a request got back.
-type response struct {
-	Status int
-	Header http.Header
-	Body   string
-}
-
-func (c *client) do(req *http.Request) response {
-	c.t.Helper()
-	res, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		c.t.Fatalf("%s %s: reading body: %v", req.Method, req.URL, err)
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: string(body)}
-}
-
-func (c *client) get(path string) response {
-	c.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, c.base+path, nil)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return c.do(req)
-}
-
-func (c *client) post(path string, form url.Values) response {
-	c.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return c.do(req)
-}
-
-var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
-// csrfFrom returns the CSRF token of the first form on page path.
-func (c *client) csrfFrom(path string) string {
-	c.t.Helper()
-	r := c.get(path)
-	m := csrfRE.FindStringSubmatch(r.Body)
-	if m == nil {
-		c.t.Fatalf("GET %s (%d): no _csrf field in the page:\n%s", path, r.Status, r.Body)
-	}
-	return html.UnescapeString(m[1])
-}
-
-// login signs in through the form and returns the board's answer.
-func (c *client) login(email, password string) response {
-	c.t.Helper()
-	token := c.csrfFrom("/login")
-	return c.post("/login", url.Values{"_csrf": {token}, "email": {email}, "password": {password}})
-}
-
-// mustLogin signs in and returns the session cookie's value.
-func (c *client) mustLogin(email, password string) string {
-	c.t.Helper()
-	r := c.login(email, password)
-	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/posts" {
-		c.t.Fatalf("signing in as %s: got %d (Location %q), want 303 to /posts; body:\n%s",
-			email, r.Status, r.Header.Get("Location"), r.Body)
-	}
-	v := c.cookie(sessionCookie)
+	v := c.SessionCookie()
 	if v == "" {
-		c.t.Fatalf("signed in as %s but the jar holds no %s cookie", email, sessionCookie)
+		t.Fatalf("signed in as %s but the jar holds no session cookie", email)
 	}
 	return v
 }
 
-func (c *client) cookie(name string) string {
-	u, err := url.Parse(c.base)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	for _, ck := range c.jar.Cookies(u) {
-		if ck.Name == name {
-			return ck.Value
-		}
-	}
-	return ""
-}
-
-// whoami extracts the "Signed in as …" line of a page, tags stripped.
-var (
-	whoamiRE = regexp.MustCompile(`(?s)data-testid="whoami"[^>]*>(.*?)</div>`)
-	tagRE    = regexp.MustCompile(`<[^>]+>`)
-	spaceRE  = regexp.MustCompile(`\s+`)
-)
-
-func whoami(body string) string {
-	m := whoamiRE.FindStringSubmatch(body)
-	if m == nil {
-		return ""
-	}
-	return strings.TrimSpace(spaceRE.ReplaceAllString(html.UnescapeString(tagRE.ReplaceAllString(m[1], "")), " "))
-}
-
-// runCLI runs an operator subcommand to completion, as `board …` would.
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr boardtest.Logs
 	err := run(ctx, args, noEnv, &stdout, &stderr)
 	if s := stderr.String(); s != "" {
 		t.Logf("board %s: stderr:\n%s", strings.Join(args, " "), s)
@@ -387,9 +256,9 @@ func TestAdminGrantAndRevoke(t *testing.T) {
 	b := launchBoard(t, filepath.Join(t.TempDir(), "board.db"), "-demo")
 	b.mustNotLog(bobPassword)
 	bob := newClient(t, b.URL)
-	b.mustNotLog(bob.mustLogin(bobEmail, bobPassword))
+	b.mustNotLog(mustLogin(t, bob, bobEmail, bobPassword))
 
-	if r := bob.get("/admin"); r.Status != http.StatusForbidden {
+	if r := bob.Get("/admin"); r.Status != http.StatusForbidden {
 		t.Fatalf("bob (member) GET /admin: status %d, want 403", r.Status)
 	} else if !strings.Contains(r.Body, "Only admins may") {
 		t.Errorf("bob's 403 on /admin does not name the rule (\"Only admins may …\"):\n%s", r.Body)
@@ -405,16 +274,16 @@ func TestAdminGrantAndRevoke(t *testing.T) {
 	// A role change is a privilege change: it ends bob's sessions, so his
 	// next request is the sign-in page, and the new role starts with a new
 	// session.
-	r := bob.get("/admin")
+	r := bob.Get("/admin")
 	if r.Status != http.StatusUnauthorized {
 		t.Fatalf("bob's session after the grant: GET /admin %d, want 401 (sessions end on a role change)", r.Status)
 	}
-	b.mustNotLog(bob.mustLogin(bobEmail, bobPassword))
-	r = bob.get("/admin")
+	b.mustNotLog(mustLogin(t, bob, bobEmail, bobPassword))
+	r = bob.Get("/admin")
 	if r.Status != http.StatusOK {
 		t.Fatalf("bob (granted admin) GET /admin: status %d, want 200; body:\n%s", r.Status, r.Body)
 	}
-	if w := whoami(r.Body); !strings.Contains(w, "Bob") || !strings.Contains(w, "admin") {
+	if w := boardtest.Whoami(r.Body); !strings.Contains(w, "Bob") || !strings.Contains(w, "admin") {
 		t.Errorf("whoami after grant = %q, want Bob as admin", w)
 	}
 
@@ -425,16 +294,16 @@ func TestAdminGrantAndRevoke(t *testing.T) {
 	if !strings.Contains(out, "is now member") {
 		t.Errorf("admin revoke printed %q, want it to say Bob is now member", out)
 	}
-	r = bob.get("/admin")
+	r = bob.Get("/admin")
 	if r.Status != http.StatusUnauthorized {
 		t.Fatalf("bob's admin session after the revoke: GET /admin %d, want 401 (sessions end on a role change)", r.Status)
 	}
-	b.mustNotLog(bob.mustLogin(bobEmail, bobPassword))
-	r = bob.get("/admin")
+	b.mustNotLog(mustLogin(t, bob, bobEmail, bobPassword))
+	r = bob.Get("/admin")
 	if r.Status != http.StatusForbidden {
 		t.Errorf("bob (revoked) GET /admin: status %d, want 403", r.Status)
 	}
-	if w := whoami(r.Body); !strings.Contains(w, "Bob") || strings.Contains(w, "admin") {
+	if w := boardtest.Whoami(r.Body); !strings.Contains(w, "Bob") || strings.Contains(w, "admin") {
 		t.Errorf("whoami after revoke = %q, want Bob as a member", w)
 	}
 }
@@ -483,7 +352,7 @@ func TestFlagErrorsGoToRunsStderr(t *testing.T) {
 		{"admin", "revoke", "-nope", bobEmail, "-db", dbPath},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		var stdout, stderr syncBuffer
+		var stdout, stderr boardtest.Logs
 		err := run(ctx, args, noEnv, &stdout, &stderr)
 		cancel()
 		if err == nil {
@@ -504,14 +373,14 @@ func TestNoDemoMeansNoAccounts(t *testing.T) {
 		t.Errorf("without -demo the board printed demo accounts:\n%s", b.stdout)
 	}
 	alice := newClient(t, b.URL)
-	r := alice.login(aliceEmail, alicePassword)
+	r := alice.Attempt(aliceEmail, alicePassword)
 	if r.Status != http.StatusUnauthorized {
 		t.Errorf("signing in as alice without -demo: status %d (Location %q), want 401", r.Status, r.Header.Get("Location"))
 	}
 	if !strings.Contains(r.Body, `data-testid="login-error"`) {
 		t.Errorf("failed sign-in page has no login-error:\n%s", r.Body)
 	}
-	if r := alice.get("/posts"); r.Status != http.StatusUnauthorized && r.Status != http.StatusSeeOther {
+	if r := alice.Get("/posts"); r.Status != http.StatusUnauthorized && r.Status != http.StatusSeeOther {
 		t.Errorf("GET /posts after the failed sign-in: status %d, want 401 (or 303 to sign in)", r.Status)
 	}
 }
@@ -520,10 +389,10 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "board.db")
 	first := launchBoard(t, dbPath, "-demo")
 	alice := newClient(t, first.URL)
-	session := alice.mustLogin(aliceEmail, alicePassword)
+	session := mustLogin(t, alice, aliceEmail, alicePassword)
 	first.mustNotLog(alicePassword, session)
-	if r := alice.get("/posts"); r.Status != http.StatusOK || !strings.Contains(whoami(r.Body), "Alice") {
-		t.Fatalf("before restart: GET /posts status %d, whoami %q; want 200 as Alice", r.Status, whoami(r.Body))
+	if r := alice.Get("/posts"); r.Status != http.StatusOK || !strings.Contains(boardtest.Whoami(r.Body), "Alice") {
+		t.Fatalf("before restart: GET /posts status %d, whoami %q; want 200 as Alice", r.Status, boardtest.Whoami(r.Body))
 	}
 	if err := first.stop(); err != nil {
 		t.Fatalf("stopping the first board: run returned %v, want nil", err)
@@ -535,17 +404,11 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	// Same file, no -demo: accounts and sessions both come from SQLite.
 	second := launchBoard(t, dbPath)
 	second.mustNotLog(alicePassword, session)
-	req, err := http.NewRequest(http.MethodGet, second.URL+"/posts", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
-	fresh := newClient(t, second.URL) // empty jar: only the cookie we add
-	r := fresh.do(req)
+	r := getWithSession(t, second.URL, "/posts", session) // a new jar holding only that cookie
 	if r.Status != http.StatusOK {
 		t.Fatalf("after restart, GET /posts with the old session cookie: status %d, want 200; body:\n%s", r.Status, r.Body)
 	}
-	if w := whoami(r.Body); !strings.Contains(w, "Alice") || !strings.Contains(w, aliceEmail) {
+	if w := boardtest.Whoami(r.Body); !strings.Contains(w, "Alice") || !strings.Contains(w, aliceEmail) {
 		t.Errorf("after restart, whoami = %q, want Alice (%s)", w, aliceEmail)
 	}
 	if !strings.Contains(r.Body, "Welcome to the board") {
@@ -588,7 +451,7 @@ func TestBadConfigurationIsAnError(t *testing.T) {
 			}
 			listening := make(chan string, 1)
 			ctx = onListening(ctx, func(baseURL string) { listening <- baseURL })
-			var stdout, stderr syncBuffer
+			var stdout, stderr boardtest.Logs
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, args, env, &stdout, &stderr) }()
 			select {

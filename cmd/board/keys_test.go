@@ -1,6 +1,7 @@
 package main
 
 import (
+	"board/handlers/boardtest"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -48,15 +49,9 @@ func apiStatus(t *testing.T, base, path, token string) int {
 
 func kidOf(t *testing.T, token string) string {
 	t.Helper()
-	b, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h struct{ Kid string }
-	if err := json.Unmarshal(b, &h); err != nil {
-		t.Fatal(err)
-	}
-	return h.Kid
+	header, _ := boardtest.TokenParts(t, token)
+	kid, _ := header["kid"].(string)
+	return kid
 }
 
 func publishedKids(t *testing.T, base string) []string {

@@ -134,7 +134,7 @@ func TestSMTPSettingsAndThePassword(t *testing.T) {
 		{"bad From", map[string]string{"BOARD_SMTP_URL": "smtp://board:" + secret + "@mail.example.org", "BOARD_MAIL_FROM": "nobody"}, "not an address"},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		var stdout, stderr syncBuffer
+		var stdout, stderr boardtest.Logs
 		err := run(ctx, []string{"-addr", "127.0.0.1:0", "-db", dbPath}, env(tc.vars), &stdout, &stderr)
 		cancel()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

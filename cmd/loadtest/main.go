@@ -40,6 +40,7 @@ import (
 	"board/models"
 	"board/models/auth"
 	"board/models/mail"
+	"board/models/tokens"
 	"board/views"
 )
 
@@ -121,7 +122,8 @@ func run(args []string, out io.Writer) error {
 			fmt.Fprintf(out, "round %d  %-10s %9.0f rps  p99 %7.2f ms  errors %d\n", round, t.name, r.rps, r.p99.Seconds()*1000, r.errors)
 		}
 	}
-	fmt.Fprintf(out, "\nmedian of %d rounds (%d connections, %s each):\n", o.rounds, o.connections, o.duration)
+	fmt.Fprintf(out, "\nmedian of %d rounds (%d connections, %s each; peak RSS of the board's process %s):\n",
+		o.rounds, o.connections, o.duration, peakRSS())
 	hello := median(results["hello"], func(r result) float64 { return r.rps })
 	if hello == 0 {
 		hello = math.NaN() // not measured: no share to show
@@ -254,22 +256,34 @@ func startBoard(dir string, o options, out io.Writer) ([]target, func(), error) 
 		return nil, nil, err
 	}
 	sessions, stopCleanup := d.SessionStore(5*time.Minute, time.Now)
-	// No posting limits: the create target is one member publishing in a
-	// loop, who would meet them at once.
-	unlimited := models.PostingLimits{Unlimited: true}
-	board := handlers.New(handlers.Deps{PostingLimits: unlimited, Stores: st, Auth: auth.New(st, mail.NewComposer(views.Letters{}, "http://loadtest.invalid", time.Now), time.Now), SessionStore: sessions,
-		Logger: slog.New(slog.NewJSONHandler(logFile, nil))})
+	boardLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	boardURL := "http://" + boardLn.Addr().String()
+	tokenService := tokens.New(st, time.Now, tokens.Config{Issuer: boardURL})
+	if err := tokenService.EnsureKeys(ctx); err != nil {
+		return nil, nil, err
+	}
+	board := handlers.New(handlers.Deps{
+		Stores:       st,
+		Auth:         auth.New(st, mail.NewComposer(views.Letters{}, boardURL, time.Now), time.Now),
+		Tokens:       tokenService,
+		BaseURL:      boardURL,
+		SessionStore: sessions,
+		Logger:       slog.New(slog.NewJSONHandler(logFile, nil)),
+		// No posting limits: the create target is one member publishing in
+		// a loop, who would meet them at once.
+		PostingLimits: models.PostingLimits{Unlimited: true},
+	})
 	hello := echo.New()
 	hello.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "hello") })
-
-	boardURL, stopBoard, err := serve(board)
+	stopBoard := serve(boardLn, board)
+	helloLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, err
 	}
-	helloURL, stopHello, err := serve(hello)
-	if err != nil {
-		return nil, nil, err
-	}
+	helloURL, stopHello := "http://"+helloLn.Addr().String(), serve(helloLn, hello)
 	stop := func() { stopHello(); stopBoard(); stopCleanup(); d.Close(); logFile.Close() }
 
 	cookie, csrf, err := signIn(boardURL, email, password)
@@ -307,14 +321,11 @@ func startBoard(dir string, o options, out io.Writer) ([]target, func(), error) 
 	}, stop, nil
 }
 
-func serve(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
+// serve serves h on ln until the returned func is called.
+func serve(ln net.Listener, h http.Handler) func() {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+	return func() { srv.Close() }
 }
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -359,4 +370,19 @@ func signIn(base, email, password string) (cookie, csrf string, err error) {
 		}
 	}
 	return "", "", errors.New("no session cookie after sign-in")
+}
+
+// peakRSS is this process's peak resident memory (Linux), which holds the
+// board and the hello server: everything but wrk.
+func peakRSS() string {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.Join(strings.Fields(rest), " ")
+		}
+	}
+	return "unknown"
 }

@@ -1,6 +1,8 @@
 package boardtest
 
 import (
+	"board/models/tokens"
+	"encoding/json"
 	"html"
 	"net/http"
 	"regexp"
@@ -100,4 +102,18 @@ func WantSignedOut(t testing.TB, what string, c *Client, why string) {
 	if why != "" {
 		MustContain(t, what, html.UnescapeString(res.Body), why)
 	}
+}
+
+// TokenParts decodes a JWT's header and claims, verifying nothing, or fails
+// the test if it is not one.
+func TokenParts(t testing.TB, raw string) (header, claims map[string]any) {
+	t.Helper()
+	h, c := tokens.Inspect(raw)
+	if err := json.Unmarshal([]byte(h), &header); err != nil {
+		t.Fatalf("token header: %v (token %.20s…)", err, raw)
+	}
+	if err := json.Unmarshal([]byte(c), &claims); err != nil {
+		t.Fatalf("token claims: %v (token %.20s…)", err, raw)
+	}
+	return header, claims
 }

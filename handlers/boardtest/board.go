@@ -26,6 +26,7 @@ import (
 	"board/handlers/social"
 	"board/models"
 	"board/models/auth"
+	"board/models/clocktest"
 	"board/models/mail"
 	"board/models/tokens"
 	"board/views"
@@ -68,7 +69,7 @@ type Board struct {
 	Echo   *echo.Echo
 	// Clock is the board's clock (the stores', the auth service's and the
 	// handlers'; the stand-in's too): advance it to let time pass.
-	Clock *Clock
+	Clock *clocktest.Clock
 	// Logs is everything the board logged. An ERROR line fails the test:
 	// it means an unexpected internal failure.
 	Logs    *Logs
@@ -105,7 +106,7 @@ func New(tb testing.TB, o Options) *Board {
 	// The listener exists before the server starts, so the stand-in can be
 	// told the board's callback URLs.
 	srv := httptest.NewUnstartedServer(nil)
-	b := &Board{URL: "http://" + srv.Listener.Addr().String(), DBPath: o.DBPath, Clock: &Clock{}, Logs: &Logs{},
+	b := &Board{URL: "http://" + srv.Listener.Addr().String(), DBPath: o.DBPath, Clock: clocktest.Running(), Logs: &Logs{},
 		tb: tb, srv: srv, db: d}
 	b.Stores = db.NewStores(d, b.Clock.Now, o.ThrottleWindow)
 	sessionStore, stopCleanup := d.SessionStore(0, b.Clock.Now)
@@ -170,25 +171,6 @@ func (b *Board) StoredSessions(t testing.TB) int {
 
 // Client is a new browser on this board, reporting failures to t.
 func (b *Board) Client(t testing.TB) *Client { return NewClient(t, b.URL) }
-
-// Clock is real time plus an offset that tests advance.
-type Clock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-// Advance lets d pass (a negative d goes back in time).
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset += d
-}
 
 // Logs collects log output from concurrent requests.
 type Logs struct {

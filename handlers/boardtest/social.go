@@ -1,6 +1,7 @@
 package boardtest
 
 import (
+	"board/models/clocktest"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -31,7 +32,7 @@ type Standin struct {
 
 // startStandin serves the stand-in on loopback and returns it with the
 // board's two providers pointed at it, on the loopback-only transport.
-func startStandin(tb testing.TB, boardURL string, clock *Clock, o Options) (*Standin, []social.Provider) {
+func startStandin(tb testing.TB, boardURL string, clock *clocktest.Clock, o Options) (*Standin, []social.Provider) {
 	tb.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	s := &Standin{URL: "http://" + srv.Listener.Addr().String()}

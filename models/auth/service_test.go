@@ -4,15 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"board/db"
+	"board/db/dbtest"
 	"board/models"
 	"board/models/auth"
+	"board/models/clocktest"
 	"board/models/mail"
 	"board/views"
 )
@@ -20,41 +20,17 @@ import (
 // The auth service over a real database in t.TempDir(), on a clock that
 // stands still until a test advances it.
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type env struct {
 	t     *testing.T
-	clock *clock
+	clock *clocktest.Clock
 	st    *models.Stores
 	svc   *auth.Service
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	d, err := db.Open(filepath.Join(t.TempDir(), "board.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	d := dbtest.Open(t)
+	c := clocktest.At(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	st := db.NewStores(d, c.Now, auth.ThrottleWindow)
 	return &env{t: t, clock: c, st: st, svc: auth.New(st, mail.NewComposer(views.Letters{}, "https://board.example.org", c.Now), c.Now)}
 }

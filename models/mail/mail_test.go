@@ -6,39 +6,22 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"board/db"
+	"board/db/dbtest"
 	"board/models"
+	"board/models/clocktest"
 	"board/models/mail"
 	"board/views"
 )
 
 const board = "https://board.example.org"
 
-// clock is a board clock the tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newClock() *clock { return &clock{t: time.Date(2030, 3, 4, 9, 0, 0, 0, time.UTC)} }
+func newClock() *clocktest.Clock { return clocktest.At(time.Date(2030, 3, 4, 9, 0, 0, 0, time.UTC)) }
 
 // linkSecret checks a link points at path on the configured board and
 // returns the token it carries.
@@ -70,7 +53,7 @@ func linkIn(t *testing.T, text, path string) string {
 
 func TestComposerLinksAreBoundToPurposeAddressAndTime(t *testing.T) {
 	c := newClock()
-	composer := mail.NewComposer(views.Letters{}, board, c.now)
+	composer := mail.NewComposer(views.Letters{}, board, c.Now)
 	ann := &models.User{ID: 7, Email: "ann@example.com", DisplayName: "Ann <b>"}
 	for _, tc := range []struct {
 		purpose models.TokenPurpose
@@ -94,7 +77,7 @@ func TestComposerLinksAreBoundToPurposeAddressAndTime(t *testing.T) {
 		if !strings.Contains(tm.Mail.HTML, url.Values{"token": {secret}}.Encode()) {
 			t.Errorf("%s: the HTML part lacks the link", tc.purpose)
 		}
-		want := models.MailToken{Hash: models.TokenHash(secret), UserID: ann.ID, Purpose: tc.purpose, Email: tc.to, ExpiresAt: c.now().Add(tc.ttl)}
+		want := models.MailToken{Hash: models.TokenHash(secret), UserID: ann.ID, Purpose: tc.purpose, Email: tc.to, ExpiresAt: c.Now().Add(tc.ttl)}
 		if tm.Token != want {
 			t.Errorf("%s: token %+v, want %+v", tc.purpose, tm.Token, want)
 		}
@@ -116,7 +99,7 @@ func TestComposerLinksAreBoundToPurposeAddressAndTime(t *testing.T) {
 }
 
 func TestComposerEmailChangeNoticeGoesToTheOldAddress(t *testing.T) {
-	composer := mail.NewComposer(views.Letters{}, board, newClock().now)
+	composer := mail.NewComposer(views.Letters{}, board, newClock().Now)
 	ann := &models.User{ID: 7, Email: "ann@example.com", DisplayName: "Ann"}
 	_, notice, err := composer.EmailChange(ann, "ann@new.example.org")
 	if err != nil {
@@ -128,7 +111,7 @@ func TestComposerEmailChangeNoticeGoesToTheOldAddress(t *testing.T) {
 }
 
 func TestComposerNeverWritesToAGivenUpAddress(t *testing.T) {
-	composer := mail.NewComposer(views.Letters{}, board, newClock().now)
+	composer := mail.NewComposer(views.Letters{}, board, newClock().Now)
 	gone := &models.User{ID: 9, Email: models.ReleasedEmail(9), DisplayName: "Squatter"}
 	if _, err := composer.Verification(gone, false); !errors.Is(err, mail.ErrNoAddress) {
 		t.Errorf("Verification to a released address: %v, want ErrNoAddress", err)
@@ -144,7 +127,7 @@ func TestComposerNeverWritesToAGivenUpAddress(t *testing.T) {
 
 func TestComposerNoticesLinkToTheConfiguredBoard(t *testing.T) {
 	c := newClock()
-	composer := mail.NewComposer(views.Letters{}, board, c.now)
+	composer := mail.NewComposer(views.Letters{}, board, c.Now)
 	ann := &models.User{ID: 7, Email: "ann@example.com", DisplayName: "Ann"}
 	signIn, err := composer.NewSignIn(ann, "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "198.51.100.4")
 	if err != nil {
@@ -193,23 +176,16 @@ func (s *scriptedSender) count() int {
 
 // newWorkerEnv is an outbox in a real database, a member, and a worker
 // with sender on a hand-moved clock.
-func newWorkerEnv(t *testing.T, sender mail.Sender) (*models.Stores, *clock, *mail.Worker, *models.User) {
+func newWorkerEnv(t *testing.T, sender mail.Sender) (*models.Stores, *clocktest.Clock, *mail.Worker, *models.User) {
 	t.Helper()
-	d, err := db.Open(filepath.Join(t.TempDir(), "board.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.Open(t)
 	c := newClock()
-	st := db.NewStores(d, c.now, 15*time.Minute)
+	st := db.NewStores(d, c.Now, 15*time.Minute)
 	ann, err := st.Users.Create(context.Background(), models.NewUser{Email: "ann@example.com", DisplayName: "Ann", PasswordHash: "h"}, "", models.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st, c, mail.NewWorker(st.Outbox, sender, c.now, slog.New(slog.DiscardHandler)), ann
+	return st, c, mail.NewWorker(st.Outbox, sender, c.Now, slog.New(slog.DiscardHandler)), ann
 }
 
 func queueFor(t *testing.T, st *models.Stores, u *models.User, subject string) *models.Mail {
@@ -258,13 +234,13 @@ func TestWorkerRetriesTemporaryFailuresWithBackoff(t *testing.T) {
 	if got.Status != models.MailPending || got.Attempts != 1 || got.LastError != "421 busy" {
 		t.Fatalf("after a temporary failure: %+v", got)
 	}
-	c.advance(mail.Backoff(1) - time.Second)
+	c.Advance(mail.Backoff(1) - time.Second)
 	if w.SendDue(ctx); sender.count() != 1 {
 		t.Fatalf("retried before the backoff passed")
 	}
-	c.advance(time.Second)
+	c.Advance(time.Second)
 	w.SendDue(ctx) // fails again, waits Backoff(2)
-	c.advance(mail.Backoff(2))
+	c.Advance(mail.Backoff(2))
 	if n, err := w.SendDue(ctx); err != nil || n != 1 || sender.count() != 3 {
 		t.Fatalf("third round: %d sent, %v, %d sends", n, err, sender.count())
 	}
@@ -289,7 +265,7 @@ func TestWorkerGivesUpOnPermanentRefusalsAndAfterMaxAttempts(t *testing.T) {
 	flaky := queueFor(t, st, ann, "flaky")
 	for i := 1; i <= mail.MaxAttempts; i++ {
 		w.SendDue(ctx)
-		c.advance(mail.Backoff(i))
+		c.Advance(mail.Backoff(i))
 	}
 	if got := status(t, st, flaky.ID); got.Status != models.MailFailed || got.Attempts != mail.MaxAttempts {
 		t.Fatalf("after %d temporary failures: %+v", mail.MaxAttempts, got)
@@ -317,19 +293,19 @@ func TestWorkerSendsWhatACrashedWorkerHeld(t *testing.T) {
 	if w.SendDue(ctx); sender.count() != 0 {
 		t.Fatal("sent while another worker's lease was live")
 	}
-	c.advance(2 * time.Minute)
+	c.Advance(2 * time.Minute)
 	if n, _ := w.SendDue(ctx); n != 1 || status(t, st, m.ID).Status != models.MailSent {
 		t.Fatalf("the held message was not sent after the lease ran out")
 	}
 
 	poison := queueFor(t, st, ann, "poison")
 	for range mail.MaxAttempts {
-		c.advance(2 * time.Minute)
+		c.Advance(2 * time.Minute)
 		if _, err := st.Outbox.Claim(ctx, 10, 2*time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c.advance(2 * time.Minute)
+	c.Advance(2 * time.Minute)
 	w.SendDue(ctx)
 	if got := status(t, st, poison.ID); got.Status != models.MailFailed || sender.count() != 1 {
 		t.Errorf("a message no attempt finished: %+v after %d sends; want failed without sending", got, sender.count())

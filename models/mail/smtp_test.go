@@ -248,7 +248,7 @@ func TestWorkerDeliversThroughSMTPAfterARefusal(t *testing.T) {
 		t.Fatalf("after a 451: %+v", got)
 	}
 	mp.RefuseRecipients(t, 0)
-	c.advance(mail.Backoff(1))
+	c.Advance(mail.Backoff(1))
 	if n, err := w.SendDue(ctx); n != 1 || err != nil {
 		t.Fatalf("SendDue after the backoff = %d, %v", n, err)
 	}

@@ -1,6 +1,7 @@
 package tokens_test
 
 import (
+	"board/handlers/boardtest"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -13,10 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,50 +23,27 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"board/db"
+	"board/db/dbtest"
 	"board/models"
 	"board/models/auth"
+	"board/models/clocktest"
 	"board/models/tokens"
 )
 
 const issuer = "http://board.test"
 
-// clock is the board clock the tests move forward.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type fixture struct {
 	st    *models.Stores
 	svc   *tokens.Service
-	clock *clock
+	clock *clocktest.Clock
 	user  *models.User
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	d, err := db.Open(filepath.Join(t.TempDir(), "board.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
 	ctx := context.Background()
-	if err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	c := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 600_000_000, time.UTC)}
+	c := clocktest.At(time.Date(2030, 1, 2, 3, 4, 5, 600_000_000, time.UTC))
 	st := db.NewStores(d, c.Now, auth.ThrottleWindow)
 	svc := tokens.New(st, c.Now, tokens.Config{Issuer: issuer})
 	if err := svc.EnsureKeys(ctx); err != nil {
@@ -105,15 +81,8 @@ func (f *fixture) wantInvalid(t *testing.T, raw, reason string) {
 
 func decodePart(t *testing.T, raw string, i int) map[string]any {
 	t.Helper()
-	b, err := base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[i])
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]any{}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	header, claims := boardtest.TokenParts(t, raw)
+	return [2]map[string]any{header, claims}[i]
 }
 
 func TestIssuedAccessTokenFollowsRFC9068(t *testing.T) {
