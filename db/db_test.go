@@ -156,17 +156,19 @@ func TestMigrationNames(t *testing.T) {
 // silently forks the schema between old and new databases. Add a new
 // NNNN_name.sql instead, and add its hash here when it lands.
 var landedMigrations = map[string]string{
-	"0001_init.sql":              "2a6eee48e34a3db38916e1aa1b1b5f220edcd7f4e3ffd3fda81e55319c4d8374",
-	"0002_identities.sql":        "e201ae0357fcf582d300f39f0e16125478eab1bfc3b0fd5b4611769051fec296",
-	"0003_sessions_throttle.sql": "86c56ff759fc78b78ef9e59d61268e0adbd57b8840e1ff57aac8cda4960950ef",
-	"0004_session_expiry.sql":    "dd630b298808ae63af7a1afeace576c425bb9a12688e884712101c23f708b833",
-	"0010_server_secrets.sql":    "e1f291833c64228fb16736f996ea988cbf36a3d2f2f30e1fa4e3519de212e1d4",
-	"0011_throttle_expiry.sql":   "6f05ca15671624734648d15c75938e3b5ce8d9fcaab4963e874b1c82c59c53b4",
-	"0012_sign_in_notices.sql":   "c40f5180685619e6570b4a2f35725f8dde6f32fa2faf07fd4417c2e1ba93fc16",
-	"0020_content_version.sql":   "add9581ed85266374263619a3c200e12bcabb257997e064039155dc1a44ab078",
-	"0030_tokens.sql":            "eb0ddb2da8dd3245e311a823c41ee1cd3e1fd7ba78043c26448e325c7ff45f80",
-	"0031_sign_in_traces.sql":    "46c0867881e094dd01c0ec8fce6ab3ec0ad7853b2383483e5987f7174455797b",
-	"0050_mail.sql":              "f4858eacbdc8834f87016e26149314a79c443a7f1f75dcf46b1de91823ff9371",
+	"0001_init.sql":                  "2a6eee48e34a3db38916e1aa1b1b5f220edcd7f4e3ffd3fda81e55319c4d8374",
+	"0002_identities.sql":            "e201ae0357fcf582d300f39f0e16125478eab1bfc3b0fd5b4611769051fec296",
+	"0003_sessions_throttle.sql":     "86c56ff759fc78b78ef9e59d61268e0adbd57b8840e1ff57aac8cda4960950ef",
+	"0004_session_expiry.sql":        "dd630b298808ae63af7a1afeace576c425bb9a12688e884712101c23f708b833",
+	"0010_server_secrets.sql":        "e1f291833c64228fb16736f996ea988cbf36a3d2f2f30e1fa4e3519de212e1d4",
+	"0011_throttle_expiry.sql":       "6f05ca15671624734648d15c75938e3b5ce8d9fcaab4963e874b1c82c59c53b4",
+	"0012_sign_in_notices.sql":       "c40f5180685619e6570b4a2f35725f8dde6f32fa2faf07fd4417c2e1ba93fc16",
+	"0020_content_version.sql":       "add9581ed85266374263619a3c200e12bcabb257997e064039155dc1a44ab078",
+	"0030_tokens.sql":                "eb0ddb2da8dd3245e311a823c41ee1cd3e1fd7ba78043c26448e325c7ff45f80",
+	"0031_sign_in_traces.sql":        "46c0867881e094dd01c0ec8fce6ab3ec0ad7853b2383483e5987f7174455797b",
+	"0050_mail.sql":                  "f4858eacbdc8834f87016e26149314a79c443a7f1f75dcf46b1de91823ff9371",
+	"0065_reports_notifications.sql": "f83802a5677b6f1c8619dcf9aebefb122d1bea0decc5048b56b3280d64e2a152",
+	"0066_notification_mail.sql":     "b8b0e929ddd84568c606614d4e36e5107d18d1dd6aadbdb1e3b4862b5b9295f6",
 }
 
 func TestLandedMigrationsAreUnchanged(t *testing.T) {

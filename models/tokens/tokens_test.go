@@ -532,7 +532,7 @@ func TestPrivateKeysNeverPrint(t *testing.T) {
 		outputs = append(outputs, fmt.Sprintf(format, k), fmt.Sprintf(format, *k), fmt.Sprintf(format, k.Private))
 	}
 	secret := k.Private[len(k.Private)-40:] // inside the private scalar
-	leaks := []string{hex.EncodeToString(secret[:8]), base64.StdEncoding.EncodeToString(secret[:9]), fmt.Sprint([]byte(secret[:6]))[1:20]}
+	leaks := []string{hex.EncodeToString(secret[:8]), base64.StdEncoding.EncodeToString(secret[:9]), strings.Trim(fmt.Sprint([]byte(secret[:6])), "[]")}
 	for _, out := range outputs {
 		for _, leak := range leaks {
 			if strings.Contains(out, leak) {
