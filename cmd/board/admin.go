@@ -36,7 +36,7 @@ func adminCommand(ctx context.Context, args []string, getenv func(string) string
 	if fs.NArg() != 0 {
 		return fmt.Errorf("usage: board admin %s EMAIL [-db FILE]", verb)
 	}
-	d, st, err := openStores(ctx, *dbPath)
+	d, st, err := openExisting(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	d, st, err := openStores(ctx, *dbPath)
+	d, st, err := openExisting(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

@@ -170,7 +170,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 }
 
 func TestAuditVerifyEmptyLogAndUsage(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "board.db")
+	dbPath := newDatabase(t)
 	wantIntact(t, "empty database", dbPath, 0)
 	if _, err := runCLI(t, "audit"); err == nil || !strings.Contains(err.Error(), "usage") {
 		t.Errorf("`board audit` without verify: %v, want a usage error", err)
@@ -183,8 +183,8 @@ func TestAuditVerifyEmptyLogAndUsage(t *testing.T) {
 // The chain alone cannot notice the newest rows being cut off, or the whole
 // chain being recomputed; a head noted earlier, outside the database, can.
 func TestAuditVerifyExpectHead(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "board.db")
-	wantIntact(t, "new database", dbPath, 0) // creates and migrates the file
+	dbPath := newDatabase(t)
+	wantIntact(t, "new database", dbPath, 0)
 	d := openRaw(t, dbPath)
 	for i, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
 		mustExec(t, d, `INSERT INTO users (email, display_name, created_at) VALUES (?, ?, '2026-01-01T00:00:00Z')`, email, fmt.Sprint("U", i))
@@ -220,7 +220,7 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 // recompute the whole chain after an edit: the chain then verifies, but the
 // head kept elsewhere does not match.
 func TestAuditVerifyExpectHeadCatchesRecomputedChain(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "board.db")
+	dbPath := newDatabase(t)
 	wantIntact(t, "new database", dbPath, 0)
 	d := openRaw(t, dbPath)
 	for i, email := range []string{"a@example.com", "b@example.com"} {

@@ -4,14 +4,17 @@ package main
 // with a fresh SQLite file, and talk to the board over loopback HTTP only.
 
 import (
+	"board/db"
 	"board/handlers/boardtest"
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -309,7 +312,7 @@ func TestAdminGrantAndRevoke(t *testing.T) {
 }
 
 func TestAdminGrantUnknownEmail(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "board.db")
+	dbPath := newDatabase(t)
 	const email = "nobody@example.com"
 	for _, args := range [][]string{
 		{"admin", "grant", email, "-db", dbPath},
@@ -470,5 +473,59 @@ func TestBadConfigurationIsAnError(t *testing.T) {
 				t.Fatalf("run %q neither failed nor served within 15s", args)
 			}
 		})
+	}
+}
+
+// newDatabase is an empty, migrated board database (as a board's first
+// start leaves it), for the operator commands, which never create one.
+func newDatabase(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "board.db")
+	d, err := db.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// `board -h` lists the commands and is not an error; `board serve -h` shows
+// the server's flags, also without an error.
+func TestHelpListsTheCommands(t *testing.T) {
+	out, err := runCLI(t, "-h")
+	if err != nil {
+		t.Errorf("board -h: %v, want nil (exit 0)", err)
+	}
+	for _, cmd := range []string{"board admin grant", "board admin revoke", "board audit verify", "board keys rotate", "board serve -h"} {
+		if !strings.Contains(out, cmd) {
+			t.Errorf("board -h does not mention %q:\n%s", cmd, out)
+		}
+	}
+	var stdout, stderr boardtest.Logs
+	err = run(context.Background(), []string{"serve", "-h"}, noEnv, &stdout, &stderr)
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr.String(), "-addr") {
+		t.Errorf("board serve -h: %v, printed %q; want the flags and flag.ErrHelp (which main exits 0 on)", err, stderr.String())
+	}
+}
+
+// Operator commands work on a board's database and never create one: a
+// mistyped -db is an error, not a new, empty board.
+func TestOperatorCommandsNeverCreateADatabase(t *testing.T) {
+	typo := filepath.Join(t.TempDir(), "typo.db")
+	for _, args := range [][]string{
+		{"admin", "grant", "ada@example.com", "-db", typo},
+		{"audit", "verify", "-db", typo},
+		{"keys", "list", "-db", typo},
+	} {
+		_, err := runCLI(t, args...)
+		if err == nil || !strings.Contains(err.Error(), "no database at "+typo) {
+			t.Errorf("board %s: %v, want a refusal naming the missing file", strings.Join(args, " "), err)
+		}
+		if _, statErr := os.Stat(typo); !errors.Is(statErr, os.ErrNotExist) {
+			t.Fatalf("board %s created %s", strings.Join(args, " "), typo)
+		}
 	}
 }

@@ -29,7 +29,7 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 	if fs.NArg() != 0 {
 		return errors.New(keysUsage)
 	}
-	d, st, err := openStores(ctx, *dbPath)
+	d, st, err := openExisting(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

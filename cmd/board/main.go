@@ -3,6 +3,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,14 +15,14 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "board:", err)
 		os.Exit(1)
 	}
 }
 
 const usage = `usage:
-  board [serve] [flags]          run the board (see board serve -h)
+  board [serve] [flags]                run the board (board serve -h lists its flags)
   board admin grant EMAIL [-db FILE]   make an existing member an admin (ends their sessions)
   board admin revoke EMAIL [-db FILE]  make an admin a member again (ends their sessions)
   board audit verify [-db FILE] [-expect-head ID:HASH]
@@ -33,7 +35,10 @@ const usage = `usage:
 // environment and output, and cancel ctx to stop the server.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	switch {
+	case len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		cmd = "help" // the commands; board serve -h shows the server's flags
+	case len(args) > 0 && args[0] != "" && args[0][0] != '-':
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -32,6 +34,16 @@ func openStores(ctx context.Context, path string, opts ...db.Option) (*db.DB, *m
 		return nil, nil, err
 	}
 	return d, db.NewStores(d, time.Now, auth.ThrottleWindow), nil
+}
+
+// openExisting is openStores for the operator commands: they work on a
+// board's database and never create one, so a mistyped -db is an error
+// instead of a new, empty board.
+func openExisting(ctx context.Context, path string) (*db.DB, *models.Stores, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("no database at %s: operator commands work on an existing board (start it once, or check -db)", path)
+	}
+	return openStores(ctx, path)
 }
 
 // listeningKey carries a func that serve calls with its base URL once it

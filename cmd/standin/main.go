@@ -37,6 +37,28 @@ func main() {
 	}
 }
 
+// settings is what the stand-in prints: the lines that point a board's
+// Google and Facebook sign-in at it, ready to paste into a shell.
+func settings(issuer string, g, fb standin.Client) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stand-in OAuth provider at %s (NOT the real Google or Facebook)\n", issuer)
+	fmt.Fprintf(&b, "callbacks allowed: %s and %s\n\n", g.RedirectURIs[0], fb.RedirectURIs[0])
+	fmt.Fprintf(&b, "# start the board with these (then: go run ./cmd/board):\n")
+	for _, kv := range [][2]string{
+		{"BOARD_GOOGLE_ISSUER", issuer},
+		{"BOARD_GOOGLE_CLIENT_ID", g.ID},
+		{"BOARD_GOOGLE_CLIENT_SECRET", g.Secret},
+		{"BOARD_FACEBOOK_CLIENT_ID", fb.ID},
+		{"BOARD_FACEBOOK_CLIENT_SECRET", fb.Secret},
+		{"BOARD_FACEBOOK_AUTH_URL", issuer + standin.FacebookAuthPath},
+		{"BOARD_FACEBOOK_TOKEN_URL", issuer + standin.FacebookTokenPath},
+		{"BOARD_FACEBOOK_GRAPH_URL", issuer + standin.FacebookGraphPath},
+	} {
+		fmt.Fprintf(&b, "export %s=%s\n", kv[0], kv[1])
+	}
+	return b.String()
+}
+
 func run(addr, redirectBase string, g, fb standin.Client) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -64,12 +86,7 @@ func run(addr, redirectBase string, g, fb standin.Client) error {
 		return err
 	}
 
-	fmt.Printf("stand-in OAuth provider (NOT the real Google or Facebook)\n")
-	fmt.Printf("issuer:    %s (discovery at %s)\n", issuer, issuer+standin.DiscoveryPath)
-	fmt.Printf("google:   client_id=%s client_secret=%s redirect_uri=%s\n", g.ID, g.Secret, g.RedirectURIs[0])
-	fmt.Printf("          auth=%s token=%s userinfo=%s\n", issuer+standin.GoogleAuthPath, issuer+standin.GoogleTokenPath, issuer+standin.GoogleUserinfoPath)
-	fmt.Printf("facebook: client_id=%s client_secret=%s redirect_uri=%s\n", fb.ID, fb.Secret, fb.RedirectURIs[0])
-	fmt.Printf("          auth=%s token=%s me=%s\n", issuer+standin.FacebookAuthPath, issuer+standin.FacebookTokenPath, issuer+standin.FacebookGraphPath+"/me")
+	fmt.Print(settings(issuer, g, fb))
 
 	srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
