@@ -648,6 +648,16 @@ func TestAPIRouteWalk(t *testing.T) {
 				{"token in the URL", "", "?access_token=x", b.Client(t)},
 			} {
 				res := callFrom(t, probe.from, b, r.Method, path+probe.query, probe.auth, body)
+				if r.Method == http.MethodHead {
+					// HEAD is GET without the body: the same refusal, headers only.
+					get := callFrom(t, probe.from, b, http.MethodGet, path+probe.query, probe.auth, body)
+					if res.Status != get.Status || res.Body != "" || res.Header.Get("Content-Type") != get.Header.Get("Content-Type") ||
+						len(res.Header.Values("WWW-Authenticate")) != len(get.Header.Values("WWW-Authenticate")) {
+						t.Errorf("%s: HEAD answered %d %q with %d bytes; GET %d %q", probe.name, res.Status,
+							res.Header.Get("Content-Type"), len(res.Body), get.Status, get.Header.Get("Content-Type"))
+					}
+					continue
+				}
 				switch {
 				case probe.query != "":
 					wantProblem(t, probe.name, b, res, http.StatusBadRequest, "token-in-query")

@@ -58,12 +58,7 @@ func (h *Handlers) handleError(err error, c echo.Context) {
 		return
 	}
 	view := h.describe(c, err)
-	if c.Request().Method == http.MethodHead {
-		err = c.NoContent(view.Status)
-	} else {
-		err = render(c, view.Status, views.Error(h.page(c, view.Heading), view))
-	}
-	if err != nil {
+	if err := render(c, view.Status, views.Error(h.page(c, view.Heading), view)); err != nil {
 		h.Logger.Error("writing error page", "id", c.Get(ctxRequestID), "err", err)
 	}
 }
@@ -157,9 +152,6 @@ func (h *Handlers) writeProblem(c echo.Context, err error) error {
 	p := h.problemFor(c, err)
 	for _, challenge := range p.challenges() {
 		c.Response().Header().Add(echo.HeaderWWWAuthenticate, challenge)
-	}
-	if c.Request().Method == http.MethodHead {
-		return c.NoContent(p.Status)
 	}
 	b, err := json.Marshal(p)
 	if err != nil {

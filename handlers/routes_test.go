@@ -61,10 +61,28 @@ func isPublic(method, path string) bool {
 	if strings.HasPrefix(path, "/auth/") {
 		return true
 	}
+	if method == http.MethodHead {
+		method = http.MethodGet // HEAD is GET without the body
+	}
 	return publicRoutes[method+" "+path]
 }
 
 var paramRe = regexp.MustCompile(`:[A-Za-z_]+`)
+
+// routePath fills a route's parameters with the seeded cast: a comment's
+// id on comment routes, Alice's on member routes, the post's elsewhere.
+func routePath(route string, w cast) string {
+	id := w.Post.ID
+	switch {
+	case strings.Contains(route, "/comments/") && !strings.HasPrefix(route, "/posts/"):
+		id = w.Comment.ID
+	case strings.Contains(route, "/users/") || strings.HasPrefix(route, "/members/"):
+		id = w.Alice.ID
+	}
+	path := strings.ReplaceAll(route, ":provider", "google")
+	path = paramRe.ReplaceAllString(path, itoa(id))
+	return strings.ReplaceAll(path, "*", "style.css")
+}
 
 // TestRouteWalkAnonymous requests every registered route without cookies and
 // proves no member-only route answers with content.
@@ -91,16 +109,7 @@ func TestRouteWalkAnonymous(t *testing.T) {
 			// Catch-all 404 routes that groups register: probe them with GET.
 			method = http.MethodGet
 		}
-		id := w.Post.ID
-		switch {
-		case strings.HasPrefix(r.Path, "/comments/") || strings.HasPrefix(r.Path, "/admin/comments/"):
-			id = w.Comment.ID
-		case strings.Contains(r.Path, "/users/"):
-			id = w.Alice.ID
-		}
-		path := strings.ReplaceAll(r.Path, ":provider", "google")
-		path = paramRe.ReplaceAllString(path, itoa(id))
-		path = strings.ReplaceAll(path, "*", "style.css")
+		path := routePath(r.Path, w)
 		walked[r.Method+" "+r.Path] = true
 
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
@@ -285,15 +294,7 @@ func TestNoStateChangeOnGET(t *testing.T) {
 		if r.Method != http.MethodPost {
 			continue
 		}
-		id := w.Post.ID
-		switch {
-		case strings.Contains(r.Path, "/comments/") && !strings.HasPrefix(r.Path, "/posts/"):
-			id = w.Comment.ID
-		case strings.Contains(r.Path, "/users/"):
-			id = w.Alice.ID
-		}
-		path := strings.ReplaceAll(r.Path, ":provider", "google")
-		path = paramRe.ReplaceAllString(path, itoa(id))
+		path := routePath(r.Path, w)
 		t.Run("GET "+path, func(t *testing.T) {
 			for _, c := range []*boardtest.Client{author.Bind(t), admin.Bind(t)} {
 				if res := c.Get(path); res.Status >= 500 {
@@ -307,4 +308,42 @@ func TestNoStateChangeOnGET(t *testing.T) {
 	}
 	boardtest.WantStatus(t, "author still signed in", author.Get("/posts"), http.StatusOK)
 	boardtest.WantStatus(t, "admin still signed in", admin.Get("/admin"), http.StatusOK)
+}
+
+// HEAD answers like GET, without a body, on every GET route: anonymous and
+// signed in, static files and /healthz included (an uptime monitor's HEAD
+// must not see the board as down).
+func TestHeadAnswersLikeGet(t *testing.T) {
+	t.Parallel()
+	b := boardtest.New(t, boardtest.Options{})
+	w := seedCast(t, b)
+	member := b.SignedIn(t, "bob@example.com", bobPW)
+	for _, r := range b.Echo.Routes() {
+		if r.Method != http.MethodGet {
+			continue
+		}
+		path := routePath(r.Path, w)
+		for _, who := range []struct {
+			name string
+			c    *boardtest.Client
+		}{{"anonymous", b.Client(t)}, {"member", member}} {
+			get := who.c.Get(path)
+			req, err := http.NewRequest(http.MethodHead, b.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head := who.c.Do(req)
+			if head.Status != get.Status || head.Body != "" {
+				t.Errorf("%s HEAD %s: status %d with %d bytes of body; GET answers %d", who.name, path, head.Status, len(head.Body), get.Status)
+			}
+			if ct := head.Header.Get("Content-Type"); ct != get.Header.Get("Content-Type") {
+				t.Errorf("%s HEAD %s: Content-Type %q, GET's is %q", who.name, path, ct, get.Header.Get("Content-Type"))
+			}
+		}
+	}
+	res := b.Client(t)
+	req, _ := http.NewRequest(http.MethodHead, b.URL+"/healthz", nil)
+	if h := res.Do(req); h.Status != http.StatusOK {
+		t.Errorf("HEAD /healthz: %d, want 200", h.Status)
+	}
 }
